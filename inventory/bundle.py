@@ -1,0 +1,656 @@
+"""Import and export of the inventory: one YAML bundle, or one CSV file per kind.
+
+An import is all or nothing: every row is checked (``file:line: message``),
+the file is merged into the database's state by stable key, the merged state
+is validated as a whole, and only then is the plan written in one
+transaction. Importing the same file twice changes nothing; ``prune`` also
+deletes what the file lacks (for the kinds the file contains).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .addresses import parse_prefix, span
+from .choices import POOL_ROLES
+from .errors import ImportFileError
+from .models import Department, Link, Node, Prefix, RouteDistinguisher, Vlan, Zone
+from .records import KINDS, RowError, Where, as_row, field_names, make_record
+from .state import DbIds, State, empty_state, load_state, ordered, validate
+
+FORMAT_VERSION = 1
+
+
+# -- reading -------------------------------------------------------------------
+
+_BOOLS = {
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "yes": True,
+    "Yes": True,
+    "on": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    "no": False,
+    "No": False,
+    "off": False,
+}
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _scalar(event: yaml.ScalarEvent) -> Any:
+    """Type a scalar the way PyYAML's safe loader would, fast for what bundles hold."""
+    value = event.value
+    if event.tag not in (None, "!"):
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"tags are not supported ({event.tag})",
+            event.start_mark,  # type: ignore[arg-type]
+        )
+    if not event.implicit[0]:  # quoted
+        return value
+    if value.isdigit():
+        return int(value)
+    if value in _NULLS:
+        return None
+    if value in _BOOLS:
+        return _BOOLS[value]
+    if value[:1].isalpha():
+        return value
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    if tag == "tag:yaml.org,2002:str":
+        return value
+    return _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, value), deep=True)
+
+
+def load_yaml_with_lines(stream: Any) -> Any:
+    r"""Load YAML through libyaml's event parser, adding ``__line__`` to each mapping.
+
+    Building objects from the C parser's events skips PyYAML's Python
+    composer and constructor, which dominate the load time of a city bundle.
+    Anchors and aliases are refused.
+
+    >>> load_yaml_with_lines("a: [1, x]\nb: {c: null}\n")
+    {'__line__': 1, 'a': [1, 'x'], 'b': {'__line__': 2, 'c': None}}
+    """
+    stack: list[Any] = []
+    keys: list[Any] = []
+    result: Any = None
+
+    def put(value: Any) -> None:
+        nonlocal result
+        if not stack:
+            result = value
+            return
+        top = stack[-1]
+        if isinstance(top, list):
+            top.append(value)
+        elif keys[-1] is _NO_KEY:
+            if isinstance(value, dict | list):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "complex mapping keys are not supported", None
+                )
+            keys[-1] = value
+        else:
+            top[keys[-1]] = value
+            keys[-1] = _NO_KEY
+
+    loader = yaml.CSafeLoader(stream)
+    get_event = loader.get_event
+    try:
+        events = iter(get_event, None)
+        for event in events:
+            if _dispatch(event, stack, keys, put):
+                break
+    finally:
+        loader.dispose()
+    return result
+
+
+def _dispatch(event: Any, stack: list[Any], keys: list[Any], put: Any) -> bool:
+    """Apply one parser event; True at the end of the stream."""
+    if True:
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            if event.anchor:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "anchors are not supported", event.start_mark
+                )
+            put(_scalar(event))
+        elif kind is yaml.MappingStartEvent:
+            mapping: dict[Any, Any] = {"__line__": event.start_mark.line + 1}
+            stack.append(mapping)
+            keys.append(_NO_KEY)
+        elif kind is yaml.SequenceStartEvent:
+            stack.append([])
+            keys.append(_NO_KEY)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            done = stack.pop()
+            keys.pop()
+            put(done)
+        elif kind is yaml.AliasEvent:
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases are not supported", event.start_mark
+            )
+        elif kind is yaml.StreamEndEvent:
+            return True
+    return False
+
+
+_NO_KEY = object()
+
+
+@dataclass
+class Parsed:
+    """Records read from files, with where each came from."""
+
+    state: State = field(default_factory=empty_state)
+    where: dict[tuple[str, str], Where] = field(default_factory=dict)
+    kinds: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+
+    def add_row(self, kind: str, row: dict[str, Any], place: Where) -> None:
+        self.kinds.add(kind)
+        try:
+            rec = make_record(kind, row)
+        except RowError as exc:
+            ident = row.get("code") or row.get("prefix") or row.get("value") or ""
+            label = f"{kind[:-1] if kind != 'prefixes' else 'prefix'} {ident}".rstrip()
+            self.problems.append(f"{place}: {label}: {exc}")
+            return
+        if rec.key in self.state[kind]:
+            first = self.where[(kind, rec.key)]
+            self.problems.append(f"{place}: {kind[:-1]} {rec.key} is also defined at {first}")
+            return
+        self.state[kind][rec.key] = rec
+        self.where[(kind, rec.key)] = place
+
+
+def read_yaml(path: Path, parsed: Parsed) -> None:
+    name = str(path)
+    try:
+        with path.open("rb") as fh:
+            data = load_yaml_with_lines(fh)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        parsed.problems.append(f"{name}:{line}: not valid YAML: {exc.problem}")
+        return
+    except OSError as exc:
+        parsed.problems.append(f"{name}: cannot read: {exc.strerror}")
+        return
+    if not isinstance(data, dict):
+        parsed.problems.append(f"{name}:1: expected a mapping with keys {', '.join(KINDS)}")
+        return
+    version = data.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        parsed.problems.append(
+            f"{name}:1: version {version!r} is not supported (expected {FORMAT_VERSION})"
+        )
+    for key, rows in data.items():
+        if key in ("version", "__line__"):
+            continue
+        if key not in KINDS:
+            parsed.problems.append(
+                f"{name}:{data['__line__']}: unknown section {key!r} (known: {', '.join(KINDS)})"
+            )
+            continue
+        if rows is None:
+            parsed.kinds.add(key)
+            continue
+        if not isinstance(rows, list):
+            parsed.problems.append(f"{name}: section {key} must be a list")
+            continue
+        for row in rows:
+            if not isinstance(row, dict):
+                parsed.problems.append(f"{name}: section {key}: every entry must be a mapping")
+                continue
+            parsed.add_row(key, row, Where(name, row.get("__line__", 0)))
+
+
+def read_csv(path: Path, kind: str, parsed: Parsed) -> None:
+    name = str(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            known = set(field_names(kind))
+            header = reader.fieldnames or []
+            unknown = [h for h in header if h not in known]
+            if unknown:
+                parsed.problems.append(
+                    f"{name}:1: unknown column {unknown[0]!r} (known: {', '.join(field_names(kind))})"
+                )
+                return
+            parsed.kinds.add(kind)
+            for row in reader:
+                if None in row:
+                    parsed.problems.append(f"{name}:{reader.line_num}: more values than columns")
+                    continue
+                clean = {k: (v if v != "" else None) for k, v in row.items()}
+                parsed.add_row(kind, clean, Where(name, reader.line_num))
+    except OSError as exc:
+        parsed.problems.append(f"{name}: cannot read: {exc.strerror}")
+    except UnicodeDecodeError:
+        parsed.problems.append(f"{name}: not UTF-8 text")
+
+
+def read_path(path: Path) -> Parsed:
+    """Read a YAML bundle, a CSV file named after its kind, or a directory of CSV files."""
+    parsed = Parsed()
+    if path.is_dir():
+        files = sorted(path.glob("*.csv"))
+        if not files:
+            parsed.problems.append(
+                f"{path}: no CSV files (expected {', '.join(k + '.csv' for k in KINDS)})"
+            )
+        for file in files:
+            if file.stem not in KINDS:
+                parsed.problems.append(
+                    f"{file}: not an inventory file (expected {', '.join(k + '.csv' for k in KINDS)})"
+                )
+                continue
+            read_csv(file, file.stem, parsed)
+    elif path.suffix.lower() == ".csv":
+        if path.stem not in KINDS:
+            parsed.problems.append(
+                f"{path}: name it after its kind: {', '.join(k + '.csv' for k in KINDS)}"
+            )
+        else:
+            read_csv(path, path.stem, parsed)
+    elif path.exists():
+        read_yaml(path, parsed)
+    else:
+        parsed.problems.append(f"{path}: no such file or directory")
+    return parsed
+
+
+# -- planning ------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What an import would do."""
+
+    create: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    update: dict[str, list[tuple[Any, Any]]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    delete: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in KINDS})
+
+    def empty(self) -> bool:
+        return not any(self.create[k] or self.update[k] or self.delete[k] for k in KINDS)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {
+            k: {
+                "create": len(self.create[k]),
+                "update": len(self.update[k]),
+                "delete": len(self.delete[k]),
+            }
+            for k in KINDS
+        }
+
+    def describe(self) -> Iterator[str]:
+        for kind in KINDS:
+            for rec in self.create[kind]:
+                yield f"create {kind[:-1] if kind != 'prefixes' else 'prefix'} {rec.key}"
+            for old, new in self.update[kind]:
+                changed = [n for n, v in as_row(new).items() if as_row(old)[n] != v]
+                yield f"update {kind[:-1] if kind != 'prefixes' else 'prefix'} {new.key}: {', '.join(changed)}"
+            for rec in self.delete[kind]:
+                yield f"delete {kind[:-1] if kind != 'prefixes' else 'prefix'} {rec.key}"
+
+
+@dataclass
+class Prepared:
+    plan: Plan
+    merged: State
+    ids: DbIds
+    depths: dict[str, int]
+    parents: dict[str, str | None]
+
+
+def prepare(session: Session, parsed: Parsed, *, prune: bool) -> Prepared:
+    """Merge the parsed records into the database state and validate; raises ImportFileError."""
+    if parsed.problems:
+        raise ImportFileError(parsed.problems)
+    current, ids = load_state(session)
+    merged: State = {}
+    plan = Plan()
+    for kind in KINDS:
+        incoming = parsed.state[kind]
+        base = current[kind]
+        if prune and kind in parsed.kinds:
+            merged[kind] = dict(incoming)
+            plan.delete[kind] = [rec for key, rec in base.items() if key not in incoming]
+        else:
+            merged[kind] = {**base, **incoming}
+        for key, rec in incoming.items():
+            old = base.get(key)
+            if old is None:
+                plan.create[kind].append(rec)
+            elif old != rec:
+                plan.update[kind].append((old, rec))
+    problems, depths, parents = validate(merged, parsed.where)
+    if problems:
+        raise ImportFileError(problems)
+    return Prepared(plan, merged, ids, depths, parents)
+
+
+# -- applying ------------------------------------------------------------------
+
+
+def _node_values(rec: Any) -> dict[str, Any]:
+    return {
+        "code": rec.code,
+        "name": rec.name,
+        "level": rec.level,
+        "network": rec.network,
+        "role": rec.role,
+        "platform": rec.platform,
+        "mgmt_address": rec.mgmt_address,
+        "ssh_port": rec.ssh_port,
+        "snmp_port": rec.snmp_port,
+        "credential_ref": rec.credentials,
+        "status": rec.status,
+    }
+
+
+_KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "zones": ("code",),
+    "nodes": ("code",),
+    "departments": ("code",),
+    "links": ("a_node_id", "a_interface"),
+    "prefixes": ("prefix",),
+    "vlans": ("node_id", "vid"),
+    "route_distinguishers": ("value",),
+}
+
+
+def apply(session: Session, prep: Prepared) -> None:
+    """Write the plan (the caller's transaction makes it all or nothing)."""
+    plan, merged, ids = prep.plan, prep.merged, prep.ids.ids
+    models: dict[str, Any] = {
+        "zones": Zone,
+        "nodes": Node,
+        "departments": Department,
+        "links": Link,
+        "prefixes": Prefix,
+        "vlans": Vlan,
+        "route_distinguishers": RouteDistinguisher,
+    }
+
+    # deletions, dependants first
+    for kind in reversed(KINDS):
+        doomed = plan.delete[kind]
+        if not doomed:
+            continue
+        if kind == "nodes":
+            doomed = sorted(doomed, key=lambda r: -prep.depths.get(r.code, 0))
+            # break parent links inside the doomed set first
+            session.execute(
+                update(Node)
+                .where(Node.id.in_([ids[kind][r.key] for r in doomed]))
+                .values(parent_id=None)
+            )
+        if kind == "prefixes":
+            session.execute(
+                update(Prefix)
+                .where(Prefix.id.in_([ids[kind][r.key] for r in doomed]))
+                .values(parent_id=None)
+            )
+        model = models[kind]
+        session.execute(delete(model).where(model.id.in_([ids[kind][r.key] for r in doomed])))
+        for rec in doomed:
+            ids[kind].pop(rec.key, None)
+
+    def created(kind: str, rows: list[dict[str, Any]], key_of: Any) -> None:
+        """Insert with one executemany, then read back the new ids in one query."""
+        if not rows:
+            return
+        model = models[kind]
+        session.execute(insert(model.__table__), rows)
+        table = model.__table__
+        cols = [table.c.id, *(table.c[name] for name in _KEY_COLUMNS[kind])]
+        known = set(ids[kind].values())
+        for row in session.execute(select(*cols)):
+            if row[0] not in known:
+                ids[kind][key_of(dict(zip(_KEY_COLUMNS[kind], row[1:], strict=True)))] = row[0]
+
+    def updated(kind: str, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            session.execute(update(models[kind]), rows)
+
+    # zones
+    def zone_values(rec: Any) -> dict[str, Any]:
+        return {
+            "code": rec.code,
+            "name": rec.name,
+            "kind": rec.kind,
+            "system": rec.system,
+            "rd": rec.rd,
+            "import_targets": " ".join(rec.import_targets),
+            "export_targets": " ".join(rec.export_targets),
+        }
+
+    created("zones", [zone_values(r) for r in plan.create["zones"]], lambda row: row["code"])
+    updated(
+        "zones", [{"id": ids["zones"][n.key], **zone_values(n)} for _, n in plan.update["zones"]]
+    )
+
+    # nodes: insert without parents, then set parents of everything that changed
+    created(
+        "nodes",
+        [{**_node_values(r), "parent_id": None} for r in plan.create["nodes"]],
+        lambda row: row["code"],
+    )
+    node_ids = ids["nodes"]
+    rows: list[dict[str, Any]] = [
+        {"id": node_ids[r.code], "parent_id": node_ids[r.parent]}
+        for r in plan.create["nodes"]
+        if r.parent
+    ]
+    rows += [
+        {
+            "id": node_ids[n.code],
+            **_node_values(n),
+            "parent_id": node_ids[n.parent] if n.parent else None,
+        }
+        for _, n in plan.update["nodes"]
+    ]
+    updated("nodes", rows)
+    node_code = {v: k for k, v in node_ids.items()}
+
+    zone_ids = ids["zones"]
+
+    def dept_values(rec: Any) -> dict[str, Any]:
+        return {
+            "code": rec.code,
+            "name": rec.name,
+            "level": rec.level,
+            "home_node_id": node_ids[rec.node],
+            "site_node_id": node_ids[rec.site] if rec.site else None,
+            "uses_public": rec.public,
+            "internet": rec.internet,
+            "private_zone_id": zone_ids[rec.private_zone] if rec.private_zone else None,
+        }
+
+    created(
+        "departments", [dept_values(r) for r in plan.create["departments"]], lambda row: row["code"]
+    )
+    updated(
+        "departments",
+        [
+            {"id": ids["departments"][n.key], **dept_values(n)}
+            for _, n in plan.update["departments"]
+        ],
+    )
+    dept_ids = ids["departments"]
+
+    def link_values(rec: Any) -> dict[str, Any]:
+        return {
+            "a_node_id": node_ids[rec.a_node],
+            "a_interface": rec.a_interface,
+            "b_node_id": node_ids[rec.b_node],
+            "b_interface": rec.b_interface,
+            "kind": rec.kind,
+            "bandwidth_mbps": rec.bandwidth_mbps,
+        }
+
+    created(
+        "links",
+        [link_values(r) for r in plan.create["links"]],
+        lambda row: f"{node_code[row['a_node_id']]}:{row['a_interface']}",
+    )
+    updated(
+        "links", [{"id": ids["links"][n.key], **link_values(n)} for _, n in plan.update["links"]]
+    )
+
+    def prefix_values(rec: Any) -> dict[str, Any]:
+        first, last = span(parse_prefix(rec.prefix))
+        return {
+            "prefix": rec.prefix,
+            "first": first,
+            "last": last,
+            "is_pool": rec.role in POOL_ROLES,
+            "role": rec.role,
+            "node_id": node_ids[rec.node] if rec.node else None,
+            "department_id": dept_ids[rec.department] if rec.department else None,
+            "link_id": ids["links"][rec.link] if rec.link else None,
+            "description": rec.description,
+        }
+
+    created(
+        "prefixes",
+        [{**prefix_values(r), "parent_id": None} for r in plan.create["prefixes"]],
+        lambda row: row["prefix"],
+    )
+    prefix_ids = ids["prefixes"]
+    changed = {n.key: n for _, n in plan.update["prefixes"]}
+    rows = []
+    for key, rec in merged["prefixes"].items():
+        parent = prep.parents.get(key)
+        parent_changed = prep.ids.prefix_parent.get(key, "<new>") != parent
+        if key in changed or parent_changed:
+            row: dict[str, Any] = {
+                "id": prefix_ids[key],
+                "parent_id": prefix_ids[parent] if parent else None,
+            }
+            if key in changed:
+                row.update(prefix_values(rec))
+            rows.append(row)
+    # rows with and without full values must go in separate executemany batches
+    updated("prefixes", [r for r in rows if "prefix" in r])
+    updated("prefixes", [r for r in rows if "prefix" not in r])
+
+    def vlan_values(rec: Any) -> dict[str, Any]:
+        return {
+            "node_id": node_ids[rec.node],
+            "vid": rec.vid,
+            "name": rec.name,
+            "department_id": dept_ids[rec.department] if rec.department else None,
+        }
+
+    created(
+        "vlans",
+        [vlan_values(r) for r in plan.create["vlans"]],
+        lambda row: f"{node_code[row['node_id']]}/{row['vid']}",
+    )
+    updated(
+        "vlans", [{"id": ids["vlans"][n.key], **vlan_values(n)} for _, n in plan.update["vlans"]]
+    )
+
+    def rd_values(rec: Any) -> dict[str, Any]:
+        return {
+            "value": rec.value,
+            "number": int(rec.value.partition(":")[2]),
+            "node_id": node_ids[rec.node] if rec.node else None,
+            "zone_id": zone_ids[rec.zone] if rec.zone else None,
+        }
+
+    created(
+        "route_distinguishers",
+        [rd_values(r) for r in plan.create["route_distinguishers"]],
+        lambda row: row["value"],
+    )
+    updated(
+        "route_distinguishers",
+        [
+            {"id": ids["route_distinguishers"][n.key], **rd_values(n)}
+            for _, n in plan.update["route_distinguishers"]
+        ],
+    )
+
+
+def import_state(
+    factory: sessionmaker[Session], parsed: Parsed, *, prune: bool = False, dry_run: bool = False
+) -> Plan:
+    """Validate, plan and (unless ``dry_run``) write ``parsed`` in one transaction."""
+    with factory() as session, session.begin():
+        prep = prepare(session, parsed, prune=prune)
+        if not dry_run and not prep.plan.empty():
+            apply(session, prep)
+        if dry_run:
+            session.rollback()
+        return prep.plan
+
+
+# -- exporting -----------------------------------------------------------------
+
+
+class _Dumper(yaml.CSafeDumper):
+    pass
+
+
+def export_yaml(state: State) -> bytes:
+    data: dict[str, Any] = {"version": FORMAT_VERSION}
+    for kind in KINDS:
+        data[kind] = [as_row(rec) for rec in ordered(state, kind)]
+    text: str = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=4096,
+    )
+    return text.encode("utf-8")
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(value)
+    return str(value)
+
+
+def export_csv(state: State) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for kind in KINDS:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(field_names(kind))
+        for rec in ordered(state, kind):
+            writer.writerow([_csv_value(v) for v in as_row(rec).values()])
+        files[f"{kind}.csv"] = buf.getvalue().encode("utf-8")
+    return files
+
+
+def export_state(factory: sessionmaker[Session]) -> State:
+    with factory() as session, session.begin():
+        return load_state(session)[0]

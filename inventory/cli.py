@@ -1,0 +1,273 @@
+"""``egovnet inventory ...`` commands (plain click; composed into ``egovnet`` by ``web``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .bundle import Plan
+from .choices import AllocationKind
+from .clictx import component
+from .credentials import CredentialSet
+from .errors import ImportFileError, InventoryError
+from .service import Inventory
+
+
+def _inventory(ctx: click.Context) -> Inventory:
+    inv: Inventory = component(ctx, "inventory")
+    inv.ensure_schema()
+    return inv
+
+
+class _Group(click.Group):
+    """Turns inventory errors into a message on stderr and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ImportFileError as exc:
+            for line in exc.problems:
+                click.echo(line, err=True)
+            click.echo(f"error: {len(exc.problems)} problem(s); nothing was changed", err=True)
+            ctx.exit(1)
+        except InventoryError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group("inventory", cls=_Group)
+def inventory_cli() -> None:
+    """The source of truth: hierarchy, departments, links, zones, IPAM."""
+
+
+def _print_plan(plan: Plan, *, verbose: bool) -> None:
+    if verbose:
+        for line in plan.describe():
+            click.echo(line)
+    counts = plan.counts()
+    parts = [
+        f"{kind}: +{c['create']} ~{c['update']} -{c['delete']}"
+        for kind, c in counts.items()
+        if any(c.values())
+    ]
+    click.echo("; ".join(parts) if parts else "no changes")
+
+
+@inventory_cli.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Also delete what the file lacks (kinds it contains).")
+@click.option("--dry-run", is_flag=True, help="Print the whole plan, write nothing.")
+@click.pass_context
+def import_cmd(ctx: click.Context, path: Path, prune: bool, dry_run: bool) -> None:
+    """Import a YAML bundle, a CSV file or a directory of CSV files (all or nothing)."""
+    inv = _inventory(ctx)
+    if prune and not dry_run:
+        plan = inv.import_path(path, prune=True, dry_run=True)
+        doomed = [line for line in plan.describe() if line.startswith("delete ")]
+        for line in doomed:
+            click.echo(line)
+        if doomed:
+            click.echo(f"pruning {len(doomed)} object(s) the file lacks")
+    plan = inv.import_path(path, prune=prune, dry_run=dry_run)
+    _print_plan(plan, verbose=dry_run)
+    if dry_run:
+        click.echo("dry run: nothing was written")
+
+
+@inventory_cli.command("export")
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "csv"]), default="yaml", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A file for YAML (default: standard output), a directory for CSV.",
+)
+@click.pass_context
+def export_cmd(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Export the whole inventory (secrets are never exported, only credential names)."""
+    inv = _inventory(ctx)
+    if fmt == "yaml":
+        data = inv.export_yaml()
+        if output is None or str(output) == "-":
+            sys.stdout.buffer.write(data)
+        else:
+            output.write_bytes(data)
+        return
+    if output is None:
+        raise click.UsageError("--format csv needs --output DIRECTORY")
+    output.mkdir(parents=True, exist_ok=True)
+    for name, content in inv.export_csv().items():
+        (output / name).write_bytes(content)
+    click.echo(f"wrote {len(inv.export_csv())} files to {output}")
+
+
+@inventory_cli.command("tree")
+@click.option(
+    "--depth", type=click.IntRange(min=0), default=None, help="Levels to show (city = 0)."
+)
+@click.pass_context
+def tree_cmd(ctx: click.Context, depth: int | None) -> None:
+    """The hierarchy, with counts of what lies below the shown depth."""
+    for line in _inventory(ctx).tree(depth):
+        indent = "  " * line.depth
+        facts = ", ".join(x for x in (line.role, line.platform, line.status) if x)
+        tail = f"  ({line.summary})" if line.summary else ""
+        click.echo(f"{indent}{line.code} {line.name} [{facts}]{tail}")
+
+
+@inventory_cli.command("show")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def show_cmd(ctx: click.Context, code: str, as_json: bool) -> None:
+    """Everything about one node or department."""
+    data = _inventory(ctx).show(code)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for key, value in data.items():
+        if isinstance(value, list):
+            click.echo(f"{key}:")
+            for item in value:
+                click.echo(f"  {item}")
+        else:
+            click.echo(f"{key}: {'' if value is None else value}")
+
+
+@inventory_cli.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats_cmd(ctx: click.Context, as_json: bool) -> None:
+    """Counts per level, departments, links and allocations."""
+    data = _inventory(ctx).stats()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+        return
+    nodes = data["nodes"]
+    click.echo("divisions: " + ", ".join(f"{k} {v}" for k, v in data["divisions"].items()))
+    click.echo(
+        f"nodes: {nodes['total']} ({', '.join(f'{k} {v}' for k, v in nodes['by_level'].items())})"
+    )
+    click.echo(f"devices: {data['devices']}")
+    click.echo(f"departments: {data['departments']['total']}")
+    click.echo(
+        f"links: {data['links']['total']} ({', '.join(f'{k} {v}' for k, v in data['links']['by_kind'].items())})"
+    )
+    alloc = data["allocations"]
+    click.echo(
+        f"prefixes: {sum(alloc['prefixes'].values())}, vlans: {alloc['vlans']}, "
+        f"route distinguishers: {alloc['route_distinguishers']}"
+    )
+
+
+@inventory_cli.command("allocate")
+@click.option("--node", "node", required=True, help="Node code.")
+@click.option("--kind", type=click.Choice([k.value for k in AllocationKind]), required=True)
+@click.option("--size", type=int, default=None, help="Prefix length (prefix, p2p).")
+@click.option("--department", default=None, help="Department the allocation serves.")
+@click.option("--zone", default=None, help="Zone (VRF) of a route distinguisher.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def allocate_cmd(
+    ctx: click.Context,
+    node: str,
+    kind: str,
+    size: int | None,
+    department: str | None,
+    zone: str | None,
+    as_json: bool,
+) -> None:
+    """Allocate the next free prefix, VLAN, loopback, point-to-point subnet or RD."""
+    result = _inventory(ctx).allocate(node, AllocationKind(kind), size, department, zone)
+    if as_json:
+        click.echo(json.dumps(result.__dict__))
+    else:
+        click.echo(result.value)
+
+
+@inventory_cli.command("release")
+@click.option("--kind", type=click.Choice([k.value for k in AllocationKind]), required=True)
+@click.option("--value", required=True, help="The prefix, VLAN id or RD to give back.")
+@click.option("--node", "node", default=None, help="Node code (required for VLANs).")
+@click.pass_context
+def release_cmd(ctx: click.Context, kind: str, value: str, node: str | None) -> None:
+    """Give back an allocation."""
+    result = _inventory(ctx).release(AllocationKind(kind), value, node)
+    click.echo(f"released {result.kind} {result.value}")
+
+
+@inventory_cli.command("seed")
+@click.option(
+    "--divisions",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Divisions CSV (code,name,level,parent_code); default: a small example city.",
+)
+@click.option(
+    "--villages-per-township", type=click.IntRange(min=0, max=999), default=18, show_default=True
+)
+@click.pass_context
+def seed_cmd(ctx: click.Context, divisions: Path | None, villages_per_township: int) -> None:
+    """Build a city: divisions, villages, departments with their sites, links, allocations."""
+    plan = _inventory(ctx).seed(divisions, villages_per_township)
+    _print_plan(plan, verbose=False)
+
+
+@inventory_cli.group("credentials")
+def credentials_cli() -> None:
+    """The encrypted credential store (names only are ever shown)."""
+
+
+@credentials_cli.command("set")
+@click.argument("name")
+@click.option("--username", required=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=False,
+    help="Read from the prompt (or stdin) when omitted.",
+)
+@click.option("--snmp-community", default="")
+@click.option("--snmp-v3-user", default="")
+@click.option("--snmp-v3-auth-key", default="")
+@click.option("--snmp-v3-priv-key", default="")
+@click.pass_context
+def credentials_set(
+    ctx: click.Context,
+    name: str,
+    username: str,
+    password: str,
+    snmp_community: str,
+    snmp_v3_user: str,
+    snmp_v3_auth_key: str,
+    snmp_v3_priv_key: str,
+) -> None:
+    """Create or replace a credential set."""
+    _inventory(ctx).credentials.put(
+        name,
+        CredentialSet(
+            username=username,
+            password=password,
+            snmp_community=snmp_community,
+            snmp_v3_user=snmp_v3_user,
+            snmp_v3_auth_key=snmp_v3_auth_key,
+            snmp_v3_priv_key=snmp_v3_priv_key,
+        ),
+    )
+    click.echo(f"stored credential set {name}")
+
+
+@credentials_cli.command("list")
+@click.pass_context
+def credentials_list(ctx: click.Context) -> None:
+    """Names of the stored credential sets."""
+    for name in _inventory(ctx).credentials.names():
+        click.echo(name)

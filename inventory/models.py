@@ -1,0 +1,197 @@
+"""SQLAlchemy models of the inventory.
+
+Secrets never live here: a node names its credentials (``credential_ref``);
+the encrypted store in :mod:`inventory.credentials` resolves the name when a
+device is contacted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Node(Base):
+    """A device in the hierarchy (a division's router, the egress, a site's switch...)."""
+
+    __tablename__ = "nodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("nodes.id", ondelete="RESTRICT"), index=True
+    )
+    network: Mapped[str] = mapped_column(String(16), default="extranet")
+    role: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str | None] = mapped_column(String(32))
+    mgmt_address: Mapped[str | None] = mapped_column(String(64))
+    ssh_port: Mapped[int] = mapped_column(Integer, default=22)
+    snmp_port: Mapped[int] = mapped_column(Integer, default=161)
+    credential_ref: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+
+    parent: Mapped[Node | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Node]] = relationship(back_populates="parent")
+
+
+class Zone(Base):
+    """A routing domain: the public zone, the internet-access zone, or a private VPN."""
+
+    __tablename__ = "zones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    system: Mapped[str | None] = mapped_column(String(200))
+    rd: Mapped[str | None] = mapped_column(String(32), unique=True)
+    import_targets: Mapped[str] = mapped_column(Text, default="")
+    export_targets: Mapped[str] = mapped_column(Text, default="")
+
+
+class Department(Base):
+    """A government department attached at a node (横向覆盖)."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    home_node_id: Mapped[int] = mapped_column(
+        ForeignKey("nodes.id", ondelete="RESTRICT"), index=True
+    )
+    site_node_id: Mapped[int | None] = mapped_column(
+        ForeignKey("nodes.id", ondelete="RESTRICT"), index=True
+    )
+    uses_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    private_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="RESTRICT"))
+    internet: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    home_node: Mapped[Node] = relationship(foreign_keys=[home_node_id])
+    site_node: Mapped[Node | None] = relationship(foreign_keys=[site_node_id])
+    private_zone: Mapped[Zone | None] = relationship()
+
+
+class Link(Base):
+    """A link between two node interfaces."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("a_node_id", "a_interface", name="uq_links_a_end"),
+        UniqueConstraint("b_node_id", "b_interface", name="uq_links_b_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    a_node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="RESTRICT"))
+    a_interface: Mapped[str] = mapped_column(String(64))
+    b_node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="RESTRICT"), index=True)
+    b_interface: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    bandwidth_mbps: Mapped[int] = mapped_column(Integer, default=1000)
+
+    a_node: Mapped[Node] = relationship(foreign_keys=[a_node_id])
+    b_node: Mapped[Node] = relationship(foreign_keys=[b_node_id])
+
+
+class Prefix(Base):
+    """An IPv4 pool or allocation; ``first``/``last`` make containment queries cheap."""
+
+    __tablename__ = "prefixes"
+    __table_args__ = (Index("ix_prefixes_range", "first", "last"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(64), unique=True)
+    first: Mapped[int] = mapped_column(BigInteger)
+    last: Mapped[int] = mapped_column(BigInteger)
+    is_pool: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(32))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("prefixes.id", ondelete="RESTRICT"), index=True
+    )
+    node_id: Mapped[int | None] = mapped_column(
+        ForeignKey("nodes.id", ondelete="RESTRICT"), index=True
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT")
+    )
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("links.id", ondelete="RESTRICT"))
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+    node: Mapped[Node | None] = relationship()
+
+
+class Vlan(Base):
+    """A VLAN id allocated on a node."""
+
+    __tablename__ = "vlans"
+    __table_args__ = (UniqueConstraint("node_id", "vid", name="uq_vlans_node_vid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="RESTRICT"))
+    vid: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT")
+    )
+
+    node: Mapped[Node] = relationship()
+
+
+class RouteDistinguisher(Base):
+    """An allocated route distinguisher ``ASN:number``."""
+
+    __tablename__ = "route_distinguishers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(String(32), unique=True)
+    number: Mapped[int] = mapped_column(Integer)
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id", ondelete="RESTRICT"))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="RESTRICT"))
+
+
+class Credential(Base):
+    """An encrypted credential set; only the name is ever shown."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    ciphertext: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class Lock(Base):
+    """Named rows locked with SELECT ... FOR UPDATE to serialise allocators."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)

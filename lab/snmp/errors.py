@@ -1,0 +1,15 @@
+"""The SNMP lab agent's exception root."""
+
+from __future__ import annotations
+
+
+class SnmpLabError(Exception):
+    """Root of every error raised by :mod:`lab.snmp`."""
+
+
+class BerError(SnmpLabError):
+    """A datagram is not valid BER for the SNMP subset the agent speaks."""
+
+
+class EndpointConfigError(SnmpLabError):
+    """Devices asked to share an endpoint cannot be told apart, or are unknown."""

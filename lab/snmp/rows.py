@@ -1,0 +1,177 @@
+"""Static per-device rows derived from a :class:`~lab.model.LabDeviceSpec`."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass
+
+from lab.model import LabDeviceSpec, LabInterface, LabNetwork, LabRoute
+from lab.snmp.ber import Oid
+from lab.snmp.errors import SnmpLabError
+from lab.snmp.platforms import IfKind, SnmpPlatform, if_kind, if_name, platform
+
+
+@dataclass(frozen=True)
+class IfRow:
+    """One ifTable/ifXTable row."""
+
+    iface: LabInterface
+    kind: IfKind
+    name: bytes
+    descr: bytes
+    alias: bytes
+    mac: bytes
+
+
+#: IANAipRouteProtocol by the model's protocol name (same numbers in IpCidrRouteProto).
+ROUTE_PROTOCOLS = {"direct": 2, "local": 2, "static": 3, "rip": 8, "isis": 9, "ospf": 13, "bgp": 14}
+
+
+@dataclass(frozen=True)
+class RouteRow:
+    """One route, with its inetCidrRouteTable and ipCidrRouteTable indexes."""
+
+    route: LabRoute
+    dest: bytes
+    mask: bytes
+    prefix_len: int
+    next_hop: bytes
+    if_index: int
+    #: inetCidrRouteType / ipCidrRouteType: local(3) for direct, remote(4) otherwise.
+    route_type: int
+    proto: int
+    inet_index: Oid
+    ip_index: Oid
+
+
+@dataclass(frozen=True)
+class LldpRow:
+    """One LLDP neighbour seen on a local interface."""
+
+    local: LabInterface
+    chassis: bytes
+    port_id: bytes
+    port_desc: bytes
+    sys_name: bytes
+    sys_desc: bytes
+
+
+def parse_mac(text: str) -> bytes:
+    """Six octets from ``00:11:22:33:44:55``, ``0011-2233-4455`` or ``0011.2233.4455``.
+
+    >>> parse_mac("0011-2233-4455").hex()
+    '001122334455'
+    """
+    digits = "".join(ch for ch in text if ch not in ":-.")
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        raw = b""
+    if len(raw) != 6:
+        raise SnmpLabError(f"bad MAC address {text!r}")
+    return raw
+
+
+def _stable_mac(name: str) -> bytes:
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).digest()
+    return bytes((0x02, *digest[:5]))
+
+
+def build_if_rows(spec: LabDeviceSpec, plat: SnmpPlatform) -> list[IfRow]:
+    """ifTable rows of ``spec`` in ifIndex order."""
+    rows = []
+    for iface in sorted(spec.interfaces, key=lambda i: i.index):
+        kind = if_kind(iface.name)
+        try:
+            mac = parse_mac(iface.mac) if kind.has_mac else b""
+        except SnmpLabError as exc:
+            raise SnmpLabError(f"{spec.code}: interface {iface.name}: {exc}") from None
+        rows.append(
+            IfRow(
+                iface=iface,
+                kind=kind,
+                name=if_name(plat, iface.name).encode(),
+                descr=iface.name.encode(),
+                alias=iface.description.encode(),
+                mac=mac,
+            )
+        )
+    return rows
+
+
+def build_routes(spec: LabDeviceSpec) -> list[RouteRow]:
+    """Route rows of ``spec`` (all VRFs; the first of equal indexes wins later)."""
+    by_name = {i.name: i.index for i in spec.interfaces}
+    rows = []
+    for route in spec.routes:
+        try:
+            net = ipaddress.IPv4Network(route.prefix, strict=False)
+            hop = ipaddress.IPv4Address(route.next_hop)
+        except ValueError as exc:
+            raise SnmpLabError(f"{spec.code}: route {route.prefix}: {exc}") from None
+        direct = route.protocol in ("direct", "local") or int(hop) == 0
+        dest = net.network_address.packed
+        hop_bytes = hop.packed
+        # RFC 4292: non-remote routes have nextHopType unknown(0) and an empty next hop.
+        inet_hop: Oid = (0, 0) if direct else (1, 4, *hop_bytes)
+        rows.append(
+            RouteRow(
+                route=route,
+                dest=dest,
+                mask=net.netmask.packed,
+                prefix_len=net.prefixlen,
+                next_hop=hop_bytes,
+                if_index=by_name.get(route.interface, 0),
+                route_type=3 if direct else 4,
+                proto=ROUTE_PROTOCOLS.get(route.protocol, 1),
+                inet_index=(1, 4, *dest, net.prefixlen, 2, 0, 0, *inet_hop),
+                ip_index=(*dest, *net.netmask.packed, 0, *hop_bytes),
+            )
+        )
+    return rows
+
+
+def build_lldp_rows(spec: LabDeviceSpec, network: LabNetwork) -> list[LldpRow]:
+    """One LLDP neighbour per interface that has a peer."""
+    rows = []
+    for iface in spec.interfaces:
+        if not iface.peer_device:
+            continue
+        peer_port = iface.peer_interface or ""
+        peer = network.devices.get(iface.peer_device)
+        if peer is None:
+            rows.append(
+                LldpRow(
+                    local=iface,
+                    chassis=_stable_mac(iface.peer_device),
+                    port_id=peer_port.encode(),
+                    port_desc=peer_port.encode(),
+                    sys_name=iface.peer_device.encode(),
+                    sys_desc=b"",
+                )
+            )
+            continue
+        pspec = peer.spec
+        remote = {i.name: i for i in pspec.interfaces}.get(peer_port)
+        first_mac = next((i.mac for i in sorted(pspec.interfaces, key=lambda i: i.index)), "")
+        try:
+            chassis = parse_mac(first_mac)
+        except SnmpLabError:
+            chassis = _stable_mac(pspec.code)
+        pplat = platform(pspec.platform)
+        rows.append(
+            LldpRow(
+                local=iface,
+                chassis=chassis,
+                port_id=peer_port.encode(),
+                port_desc=(
+                    remote.description if remote and remote.description else peer_port
+                ).encode(),
+                sys_name=pspec.hostname.encode(),
+                sys_desc=pplat.sys_descr.format(
+                    model=pspec.model or pplat.default_model, hostname=pspec.hostname
+                ).encode(),
+            )
+        )
+    return rows

@@ -1,0 +1,1 @@
+"""egovnet provisioning (planned; see README)."""

@@ -1,0 +1,1 @@
+"""egovnet security (planned; see README)."""

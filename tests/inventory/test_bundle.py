@@ -1,0 +1,140 @@
+"""Import and export: merge by stable code, idempotence, prune, dry run, byte-identical round trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inventory_bundles import BASE, with_rows
+
+from inventory.errors import ImportFileError
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_twice_changes_nothing(inventory: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path, "base.yaml", BASE)
+    first = inventory.import_path(path)
+    assert first.counts()["nodes"] == {"create": 7, "update": 0, "delete": 0}
+    assert inventory.import_path(path).empty()
+
+
+def test_merge_updates_by_code(inventory: Any, tmp_path: Path) -> None:
+    inventory.import_path(_write(tmp_path, "base.yaml", BASE))
+    changed = BASE.replace("name: 宛城区, level: county", "name: 宛城区(新), level: county")
+    plan = inventory.import_path(_write(tmp_path, "changed.yaml", changed))
+    assert list(plan.describe()) == ["update node 411302: name"]
+    assert inventory.show("411302")["name"] == "宛城区(新)"
+
+
+def test_yaml_round_trip_is_byte_identical(inventory: Any, tmp_path: Path) -> None:
+    inventory.seed(None, villages_per_township=3)
+    first = inventory.export_yaml()
+    path = _write(tmp_path, "export.yaml", first.decode())
+    # into an empty database of the same kind
+    inventory.import_path(path, prune=True)
+    assert inventory.export_yaml() == first
+
+
+def test_csv_round_trip_is_byte_identical(inventory: Any, tmp_path: Path) -> None:
+    inventory.seed(None, villages_per_township=2)
+    files = inventory.export_csv()
+    out = tmp_path / "csv"
+    out.mkdir()
+    for name, content in files.items():
+        (out / name).write_bytes(content)
+    assert inventory.import_path(out).empty()
+    assert inventory.export_csv() == files
+    assert inventory.export_yaml() == inventory.export_yaml()
+
+
+def test_prune_dry_run_then_prune(inventory: Any, tmp_path: Path) -> None:
+    inventory.import_path(_write(tmp_path, "base.yaml", BASE))
+    smaller = BASE.replace(
+        "- {code: '411302001001', name: 王庄村, level: village, role: village-cpe, parent: '411302001', platform: cisco_ios}\n",
+        "",
+    )
+    path = _write(tmp_path, "smaller.yaml", smaller)
+    before = inventory.export_yaml()
+    plan = inventory.import_path(path, prune=True, dry_run=True)
+    assert list(plan.describe()) == ["delete node 411302001001"]
+    assert inventory.export_yaml() == before
+    inventory.import_path(path, prune=True)
+    assert inventory.stats()["divisions"]["village"] == 0
+
+
+def test_prune_only_touches_kinds_in_the_file(inventory: Any, tmp_path: Path) -> None:
+    inventory.import_path(_write(tmp_path, "base.yaml", BASE))
+    zones_only = BASE.split("nodes:")[0]
+    plan = inventory.import_path(_write(tmp_path, "zones.yaml", zones_only), prune=True)
+    assert plan.empty()
+
+
+def test_prune_that_orphans_a_row_is_refused(inventory: Any, tmp_path: Path) -> None:
+    inventory.import_path(_write(tmp_path, "base.yaml", BASE))
+    before = inventory.export_yaml()
+    no_county = "\n".join(line for line in BASE.splitlines() if "name: 宛城区," not in line) + "\n"
+    path = _write(tmp_path, "nocounty.yaml", no_county)
+    with pytest.raises(ImportFileError) as info:
+        inventory.import_path(path, prune=True)
+    assert f"{path}:" in info.value.problems[0]
+    assert "parent '411302' does not exist" in info.value.problems[0]
+    assert inventory.export_yaml() == before
+
+
+def test_one_bad_row_leaves_the_database_unchanged(inventory: Any, tmp_path: Path) -> None:
+    good_and_bad = with_rows(
+        "nodes",
+        "- {code: '411303', name: 卧龙区, level: county, role: aggregation, parent: '4113'}",
+        "- {code: '411303001', name: 坏镇, level: township, role: township-router, parent: '4113'}",
+    )
+    with pytest.raises(ImportFileError):
+        inventory.import_path(_write(tmp_path, "mixed.yaml", good_and_bad))
+    assert inventory.is_empty()
+
+
+def test_csv_errors_name_file_and_line(inventory: Any, tmp_path: Path) -> None:
+    out = tmp_path / "csv"
+    out.mkdir()
+    (out / "nodes.csv").write_text(
+        "code,name,level,role,parent,network,platform,mgmt_address,ssh_port,snmp_port,credentials,status\n"
+        "4113,南阳市,city,core,,extranet,huawei_vrp8,,22,161,,active\n"
+        "411302,宛城区,county,aggregation,4113,extranet,huawei_vrp9,,22,161,,active\n"
+        "411303,卧龙区,county,aggregation,4113,extranet,,10.0.0.300,22,161,,active\n",
+        encoding="utf-8",
+    )
+    (out / "widgets.csv").write_text("a\n1\n", encoding="utf-8")
+    with pytest.raises(ImportFileError) as info:
+        inventory.import_path(out)
+    assert info.value.problems == [
+        f"{out}/nodes.csv:3: node 411302: platform: 'huawei_vrp9' is not one of huawei_vrp5, "
+        "huawei_vrp8, h3c_comware7, cisco_ios",
+        f"{out}/nodes.csv:4: node 411303: mgmt_address: '10.0.0.300' is not an IP address",
+        f"{out}/widgets.csv: not an inventory file (expected zones.csv, nodes.csv, departments.csv, "
+        "links.csv, prefixes.csv, vlans.csv, route_distinguishers.csv)",
+    ]
+    assert inventory.is_empty()
+
+
+def test_yaml_syntax_error_names_the_line(inventory: Any, tmp_path: Path) -> None:
+    path = _write(tmp_path, "broken.yaml", "version: 1\nnodes:\n- {code: '4113', name: [unclosed\n")
+    with pytest.raises(ImportFileError) as info:
+        inventory.import_path(path)
+    assert info.value.problems[0].startswith(f"{path}:4: not valid YAML:")
+
+
+def test_unknown_section_and_duplicate_code(inventory: Any, tmp_path: Path) -> None:
+    text = with_rows("nodes", "- {code: '4113', name: 又一个, level: city, role: core}")
+    path = _write(tmp_path, "dup.yaml", text + "widgets: []\n")
+    with pytest.raises(ImportFileError) as info:
+        inventory.import_path(path)
+    assert info.value.problems == [
+        f"{path}:13: node 4113 is also defined at {path}:6",
+        f"{path}:1: unknown section 'widgets' (known: zones, nodes, departments, links, prefixes, "
+        "vlans, route_distinguishers)",
+    ]

@@ -1,0 +1,74 @@
+"""Seeding: the built-in example city and the real Nanyang divisions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from inventory_bundles import DIVISIONS_CSV
+
+from inventory.errors import ImportFileError
+
+
+def test_example_city_seeds_and_reseeding_changes_nothing(inventory: Any) -> None:
+    inventory.seed(None, villages_per_township=4)
+    stats = inventory.stats()
+    assert stats["divisions"] == {"city": 1, "county": 2, "township": 5, "village": 20}
+    assert stats["departments"]["total"] == 60 + 2 * 33 + 5
+    assert inventory.seed(None, villages_per_township=4).empty()
+    platforms = set(stats["nodes"]["by_platform"])
+    assert {"huawei_vrp5", "huawei_vrp8", "h3c_comware7", "cisco_ios"} <= platforms
+
+
+def test_every_seeded_device_has_loopback_uplink_and_credentials_ref(inventory: Any) -> None:
+    inventory.seed(None, villages_per_township=2)
+    village = inventory.show("411302001001")
+    assert village["mgmt_address"].startswith("10.111.")
+    assert village["credentials"] == "default"
+    assert any("uplink" in link for link in village["links"])
+    assert any(p.endswith(" subnet") for p in village["prefixes"])
+    dept = inventory.show("411302-RSJ")
+    assert dept["private_zone"] == "ZW-RS" and dept["site"] == "411302-RSJ-AS"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_full_nanyang(run: Callable[..., Result]) -> None:
+    if not DIVISIONS_CSV.exists():
+        pytest.skip(f"{DIVISIONS_CSV} is not there (it lives in ../shared beside the repository)")
+    result = run("inventory", "seed", "--divisions", str(DIVISIONS_CSV))
+    assert result.exit_code == 0, result.output
+    import json
+
+    stats = json.loads(run("inventory", "stats", "--json").output)
+    assert stats["divisions"] == {"city": 1, "county": 15, "township": 256, "village": 4608}
+    assert stats["departments"]["total"] >= 800
+    assert 5400 <= stats["devices"] <= 6000
+    tree = run("inventory", "tree", "--depth", "2").output.splitlines()
+    assert tree[0].startswith("4113 南阳市 [core, huawei_vrp8, active]")
+    assert (
+        "  411302 宛城区 [aggregation, huawei_vrp8, active]  (33 departments, 33 site devices)"
+        in tree
+    )
+    assert (
+        "    411302001 东关街道 [township-router, huawei_vrp5, active]  (18 villages, 1 department, 1 site device)"
+        in tree
+    )
+    assert (
+        len(tree) == 1 + 1 + 15 + 256 + 2
+    )  # city, egress, counties, townships, intranet and ISP roots
+
+
+def test_divisions_csv_errors(inventory: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "div.csv"
+    bad.write_text(
+        "code,name,level,parent_code\n4113,南阳市,city,41\n411302,宛城区,province,4113\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportFileError) as info:
+        inventory.seed(bad)
+    assert info.value.problems == [f"{bad}:3: level 'province' is not city, county or township"]
+    assert inventory.is_empty()
