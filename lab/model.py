@@ -106,7 +106,7 @@ class LabDeviceSpec:
     interfaces: tuple[LabInterface, ...]
     routes: tuple[LabRoute, ...] = ()
     username: str = "egov"
-    password: str = "egov-lab"  # noqa: S105 - throwaway lab credential
+    password: str = "egov-lab"  # throwaway lab credential (S105 is off for lab/)
     snmp: SnmpCredentials = SnmpCredentials("public-lab", "nms", "authkey-lab", "privkey-lab")
     model: str = ""
     serial: str = ""
