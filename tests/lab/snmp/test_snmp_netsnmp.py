@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from conftest import Lab
 from snmp_cli import number, parse, run_netsnmp, v3_args
+from snmp_lab import Lab
 
 SYSTEM = ".1.3.6.1.2.1.1"
 IF_TABLE = ".1.3.6.1.2.1.2.2.1"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import Lab
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
     ContextData,
@@ -19,6 +18,7 @@ from pysnmp.hlapi.v3arch.asyncio import (
     walk_cmd,
 )
 from snmp_cli import AUTH, PRIV
+from snmp_lab import Lab
 
 HC_IN = "1.3.6.1.2.1.31.1.1.1.6"
 HC_OUT = "1.3.6.1.2.1.31.1.1.1.10"
