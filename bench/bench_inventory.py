@@ -26,7 +26,9 @@ DEFAULT_CSV = ROOT.parent / "shared" / "data" / "nanyang-divisions.csv"
 def phase(name: str, args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Run ``egovnet ARGS``; return (wall seconds, peak RSS MiB)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([EGOVNET, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [EGOVNET, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     out = proc.stdout.read().decode() if proc.stdout else ""
@@ -34,7 +36,9 @@ def phase(name: str, args: list[str], env: dict[str, str]) -> tuple[float, float
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{name} failed:\n{out}\n{err}")
     peak = usage.ru_maxrss / 1024
-    print(f"{name:<34} {wall:7.2f} s  {peak:7.1f} MiB   {out.strip().splitlines()[-1][:90] if out.strip() else ''}")
+    print(
+        f"{name:<34} {wall:7.2f} s  {peak:7.1f} MiB   {out.strip().splitlines()[-1][:90] if out.strip() else ''}"
+    )
     return wall, peak
 
 
@@ -42,29 +46,63 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--divisions", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--villages-per-township", type=int, default=18)
-    parser.add_argument("--postgres", default=None, help="also import into this (empty) PostgreSQL URL")
+    parser.add_argument(
+        "--postgres", default=None, help="also import into this (empty) PostgreSQL URL"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="egovnet-bench-"))
     try:
         base = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
-        env_a = {**base, "EGOVNET_INSTANCE": str(work / "a"), "EGOVNET_DATABASE_URL": f"sqlite:///{work}/a.db"}
-        env_b = {**base, "EGOVNET_INSTANCE": str(work / "b"), "EGOVNET_DATABASE_URL": f"sqlite:///{work}/b.db"}
+        env_a = {
+            **base,
+            "EGOVNET_INSTANCE": str(work / "a"),
+            "EGOVNET_DATABASE_URL": f"sqlite:///{work}/a.db",
+        }
+        env_b = {
+            **base,
+            "EGOVNET_INSTANCE": str(work / "b"),
+            "EGOVNET_DATABASE_URL": f"sqlite:///{work}/b.db",
+        }
         bundle, again = work / "city.yaml", work / "again.yaml"
         print(f"{'phase':<34} {'wall':>9}  {'peak RSS':>11}")
-        phase("seed (SQLite)", ["inventory", "seed", "--divisions", str(args.divisions),
-                                "--villages-per-township", str(args.villages_per_township)], env_a)
+        phase(
+            "seed (SQLite)",
+            [
+                "inventory",
+                "seed",
+                "--divisions",
+                str(args.divisions),
+                "--villages-per-township",
+                str(args.villages_per_township),
+            ],
+            env_a,
+        )
         phase("export yaml", ["inventory", "export", "--output", str(bundle)], env_a)
         phase("import yaml into empty SQLite", ["inventory", "import", str(bundle)], env_b)
         phase("re-import yaml (no changes)", ["inventory", "import", str(bundle)], env_b)
         phase("export yaml again", ["inventory", "export", "--output", str(again)], env_b)
         identical = bundle.read_bytes() == again.read_bytes()
-        phase("export csv", ["inventory", "export", "--format", "csv", "--output", str(work / "csv")], env_b)
-        env_c = {**base, "EGOVNET_INSTANCE": str(work / "c"), "EGOVNET_DATABASE_URL": f"sqlite:///{work}/c.db"}
+        phase(
+            "export csv",
+            ["inventory", "export", "--format", "csv", "--output", str(work / "csv")],
+            env_b,
+        )
+        env_c = {
+            **base,
+            "EGOVNET_INSTANCE": str(work / "c"),
+            "EGOVNET_DATABASE_URL": f"sqlite:///{work}/c.db",
+        }
         phase("import csv into empty SQLite", ["inventory", "import", str(work / "csv")], env_c)
         if args.postgres:
-            env_p = {**base, "EGOVNET_INSTANCE": str(work / "p"), "EGOVNET_DATABASE_URL": args.postgres}
+            env_p = {
+                **base,
+                "EGOVNET_INSTANCE": str(work / "p"),
+                "EGOVNET_DATABASE_URL": args.postgres,
+            }
             phase("import yaml into empty PostgreSQL", ["inventory", "import", str(bundle)], env_p)
-        print(f"bundle: {bundle.stat().st_size / 1e6:.1f} MB; export -> import -> export identical: {identical}")
+        print(
+            f"bundle: {bundle.stat().st_size / 1e6:.1f} MB; export -> import -> export identical: {identical}"
+        )
 
         import yaml
 
@@ -78,10 +116,12 @@ def main() -> None:
         yaml.load(data, Loader=yaml.CSafeLoader)
         c_loader = time.perf_counter() - t0
         t0 = time.perf_counter()
-        yaml.load(data, Loader=yaml.SafeLoader)  # noqa: S506 - the reference pure-Python safe loader
+        yaml.load(data, Loader=yaml.SafeLoader)  # the reference pure-Python safe loader
         pure = time.perf_counter() - t0
-        print(f"YAML load of the bundle: egovnet {ours:.2f} s, PyYAML CSafeLoader {c_loader:.2f} s, "
-              f"PyYAML SafeLoader (pure Python) {pure:.2f} s; pure/egovnet = {pure / ours:.1f}x")
+        print(
+            f"YAML load of the bundle: egovnet {ours:.2f} s, PyYAML CSafeLoader {c_loader:.2f} s, "
+            f"PyYAML SafeLoader (pure Python) {pure:.2f} s; pure/egovnet = {pure / ours:.1f}x"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -44,6 +44,7 @@ def test_bad_values_are_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_config(str(tmp_path), {"EGOVNET_CONFIG": str(tmp_path / "missing.toml")})
     with pytest.raises(
-        ConfigError, match=r"ipam.city_block 10.112.0.0/13 overlaps ipam.loopback_pool 10.112.0.0/16"
+        ConfigError,
+        match=r"ipam.city_block 10.112.0.0/13 overlaps ipam.loopback_pool 10.112.0.0/16",
     ):
         load_config(str(tmp_path / "x"), {"EGOVNET_IPAM_LOOPBACK_POOL": "10.112.0.0/16"})

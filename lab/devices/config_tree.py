@@ -1,0 +1,189 @@
+"""Configuration as a tree of lines, parsed from and rendered to device text.
+
+A :class:`ConfigNode` holds one configuration line (without indentation) and
+the lines nested under it. The root node has an empty ``text``. Rendering and
+parsing are driven by a :class:`TreeStyle` (frozen per-dialect data): how deep
+a child is indented, which separator line the device prints between blocks
+(``#`` on VRP/Comware, ``!`` on IOS) and which top-level lines the device
+prints with a leading space.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TreeStyle:
+    """How one platform prints its configuration tree."""
+
+    separator: str  # "#" or "!"
+    #: Top-level lines starting with one of these print with one leading space.
+    indented_globals: tuple[str, ...] = ()
+    #: Lines (exact or prefix) that carry no configuration when parsing a file.
+    ignored_prefixes: tuple[str, ...] = ()
+    #: Top-level ordering: a new top-level line goes after the last line whose
+    #: rank (index of the first matching prefix) is not greater than its own.
+    section_order: tuple[str, ...] = ()
+    #: Separator printed between every top-level block (True) or only around sections.
+    separate_leaf_groups: bool = True
+
+
+@dataclass
+class ConfigNode:
+    """One configuration line and the lines nested under it."""
+
+    text: str
+    children: list[ConfigNode] = field(default_factory=list)
+
+    def child(self, text: str) -> ConfigNode | None:
+        """The direct child whose line is exactly ``text``."""
+        for node in self.children:
+            if node.text == text:
+                return node
+        return None
+
+    def walk(self, depth: int = 0) -> Iterator[tuple[int, ConfigNode]]:
+        """Every descendant with its depth (children of the root have depth 0)."""
+        for node in self.children:
+            yield depth, node
+            yield from node.walk(depth + 1)
+
+    def resolve(self, path: list[str]) -> ConfigNode | None:
+        """The node reached by following ``path`` (lines) from this node."""
+        node: ConfigNode | None = self
+        for text in path:
+            if node is None:
+                return None
+            node = node.child(text)
+        return node
+
+    def clone(self) -> ConfigNode:
+        """A deep copy."""
+        return copy.deepcopy(self)
+
+    def lines(self) -> list[str]:
+        """Plain indented lines (one space per level), no separators."""
+        return [" " * depth + node.text for depth, node in self.walk()]
+
+
+def _rank(text: str, style: TreeStyle) -> int:
+    for negation in ("no ", "undo "):
+        if text.startswith(negation):
+            text = text[len(negation) :]
+    for index, prefix in enumerate(style.section_order):
+        if text.startswith(prefix):
+            return index
+    return len(style.section_order)
+
+
+def insert_top(root: ConfigNode, node: ConfigNode, style: TreeStyle) -> None:
+    """Insert a new top-level ``node`` where the device would print it."""
+    rank = _rank(node.text, style)
+    position = 0
+    for index, existing in enumerate(root.children):
+        if _rank(existing.text, style) <= rank:
+            position = index + 1
+    root.children.insert(position, node)
+
+
+def parse_config(text: str, style: TreeStyle) -> ConfigNode:
+    """Parse device configuration text into a tree.
+
+    A line is a child of the nearest preceding line with a smaller indentation
+    inside the same block; separator lines (``#``/``!``) close every block.
+
+    >>> style = TreeStyle(separator="#")
+    >>> tree = parse_config("#\\n sysname A\\n#\\ninterface G1\\n description x\\n#\\nreturn", style)
+    >>> tree.lines()
+    ['sysname A', 'interface G1', ' description x', 'return']
+    """
+    root = ConfigNode("")
+    stack: list[tuple[int, ConfigNode]] = []
+    for raw in text.replace("\r", "").split("\n"):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        if stripped.startswith(style.separator):
+            stack.clear()
+            continue
+        if any(stripped.startswith(prefix) for prefix in style.ignored_prefixes):
+            continue
+        indent = len(raw) - len(raw.lstrip(" "))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1] if stack else root
+        node = ConfigNode(stripped)
+        parent.children.append(node)
+        stack.append((indent, node))
+    return root
+
+
+def render_config(root: ConfigNode, style: TreeStyle) -> list[str]:
+    """Render the tree as the device prints it (without header/footer)."""
+    out: list[str] = []
+    previous_word: str | None = None
+    previous_section = False
+    for node in root.children:
+        word = node.text.split(" ", 1)[0]
+        is_section = bool(node.children)
+        if out and (
+            is_section or previous_section or (style.separate_leaf_groups and word != previous_word)
+        ):
+            out.append(style.separator)
+        lead = " " if any(node.text.startswith(p) for p in style.indented_globals) else ""
+        out.append(lead + node.text)
+        out.extend(" " * (depth + 1) + child.text for depth, child in node.walk())
+        previous_word = word
+        previous_section = is_section
+    if out:
+        out.append(style.separator)
+    return out
+
+
+def diff_trees(old: ConfigNode, new: ConfigNode, depth: int = 0) -> list[str]:
+    """Contextual diff: ``+``/``-`` before each changed line, parents as context.
+
+    >>> a = parse_config("interface G1\\n description x", TreeStyle("#"))
+    >>> b = parse_config("interface G1\\n description y", TreeStyle("#"))
+    >>> diff_trees(a, b)
+    ['interface G1', ' -description x', ' +description y']
+    """
+    out: list[str] = []
+    pad = " " * depth
+    new_texts = {child.text for child in new.children}
+    old_texts = {child.text for child in old.children}
+    for child in old.children:
+        if child.text not in new_texts:
+            out.append(f"{pad}-{child.text}")
+            out.extend(f"{pad}-{' ' * (d + 1)}{n.text}" for d, n in child.walk())
+    for child in new.children:
+        if child.text not in old_texts:
+            out.append(f"{pad}+{child.text}")
+            out.extend(f"{pad}+{' ' * (d + 1)}{n.text}" for d, n in child.walk())
+            continue
+        before = old.child(child.text) or ConfigNode(child.text)
+        nested = diff_trees(before, child, depth + 1)
+        if nested:
+            out.append(f"{pad}{child.text}")
+            out.extend(nested)
+    return out
+
+
+def missing_lines(candidate: ConfigNode, running: ConfigNode, depth: int = 0) -> list[str]:
+    """Lines of ``candidate`` absent from ``running``, with their parents as context."""
+    out: list[str] = []
+    pad = " " * depth
+    for child in candidate.children:
+        present = running.child(child.text)
+        if present is None:
+            out.append(pad + child.text)
+            out.extend(pad + " " * (d + 1) + n.text for d, n in child.walk())
+            continue
+        nested = missing_lines(child, present, depth + 1)
+        if nested:
+            out.append(pad + child.text)
+            out.extend(nested)
+    return out

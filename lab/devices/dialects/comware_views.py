@@ -1,0 +1,241 @@
+"""H3C Comware 7 display output and initial configuration, from the device spec."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lab.devices.dialects.common import (
+    configured_address,
+    configured_description,
+    connected_routes,
+    interface_names,
+    interface_state,
+    mac_dashed,
+    neighbors,
+    prefixlen,
+    spec_interface,
+    split_address,
+    uptime_parts,
+)
+
+if TYPE_CHECKING:
+    from lab.devices.device import LabDevice
+
+SHORT = (("Ten-GigabitEthernet", "XGE"), ("GigabitEthernet", "GE"), ("LoopBack", "Loop"))
+
+
+def short_name(name: str) -> str:
+    """``GigabitEthernet1/0/1`` -> ``GE1/0/1``."""
+    for full, short in SHORT:
+        if name.startswith(full):
+            return short + name[len(full) :]
+    return name
+
+
+def comware_initial_config(device: LabDevice) -> str:
+    """A realistic Comware 7 configuration for the spec."""
+    spec = device.spec
+    lines = [
+        "version 7.1.064, Release 0427P22",
+        f"sysname {spec.hostname}",
+        "clock timezone Beijing add 08:00:00",
+        "lldp global enable",
+        "password-recovery enable",
+        "vlan 1",
+    ]
+    for iface in spec.interfaces:
+        lines.append(f"interface {iface.name}")
+        if not iface.name.startswith(("LoopBack", "Vlan-interface")):
+            lines.append(" port link-mode route")
+        if iface.description:
+            lines.append(f" description {iface.description}")
+        if iface.vrf:
+            lines.append(f" ip binding vpn-instance {iface.vrf}")
+        parts = split_address(iface.address)
+        if parts:
+            lines.append(f" ip address {parts[0]} {parts[1]}")
+    for route in spec.routes:
+        if route.protocol == "static":
+            parts = split_address(route.prefix)
+            if parts is None:
+                continue
+            vrf = f"vpn-instance {route.vrf} " if route.vrf else ""
+            lines.append(f"ip route-static {vrf}{parts[0]} {parts[2]} {route.next_hop}")
+    lines += [
+        "ssh server enable",
+        "snmp-agent",
+        "snmp-agent local-engineid 800063A280"
+        + mac_dashed(spec.interfaces[0].mac if spec.interfaces else "0").replace("-", "")
+        + "00000001",
+        f"snmp-agent community read simple {spec.snmp.community}",
+        "snmp-agent sys-info version v2c v3",
+        "line class vty",
+        " user-role network-operator",
+        "line vty 0 63",
+        " authentication-mode scheme",
+        " protocol inbound ssh",
+        " user-role network-operator",
+        f"local-user {spec.username} class manage",
+        f" password hash $h$6${spec.password.encode().hex()}",
+        " service-type ssh",
+        " authorization-attribute user-role network-admin",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class ComwareViews:
+    """``display`` output of Comware 7."""
+
+    def version(self, device: LabDevice) -> str:
+        """``display version``."""
+        weeks, days, hours, minutes = uptime_parts(device.uptime_seconds())
+        model = device.spec.model or "S5560X-30C-EI"
+        return (
+            "H3C Comware Software, Version 7.1.064, Release 0427P22\n"
+            "Copyright (c) 2004-2021 New H3C Technologies Co., Ltd. All rights reserved.\n"
+            f"H3C {model} uptime is {weeks} weeks, {days} days, {hours} hours, "
+            f"{minutes} minutes\nLast reboot reason : Cold reboot\n"
+        )
+
+    def serial(self, device: LabDevice) -> str:
+        """``display device manuinfo``."""
+        return (
+            f"Slot 1 CPU 0:\nDEVICE_NAME          : {device.spec.model}\n"
+            f"DEVICE_SERIAL_NUMBER : {device.spec.serial or '210235A1' + device.spec.code}\n"
+        )
+
+    def running(self, device: LabDevice, lines: list[str]) -> str:
+        """``display current-configuration``."""
+        return "\n".join(["#", *lines, "return"]) + "\n"
+
+    def interfaces_brief(self, device: LabDevice) -> str:
+        """``display interface brief``."""
+        rows = [
+            "Brief information on interfaces in route mode:",
+            "Link: ADM - administratively down; Stby - standby",
+            "Protocol: (s) - spoofing",
+            f"{'Interface':<21}{'Link':<5}{'Protocol':<9}{'Primary IP':<16}Description",
+        ]
+        for name in interface_names(device):
+            admin, oper = interface_state(device, name)
+            link = "UP" if oper else ("DOWN" if admin else "ADM")
+            addr = configured_address(device, name)
+            rows.append(
+                f"{short_name(name):<21}{link:<5}{'UP' if oper else 'DOWN':<9}"
+                f"{addr[0] if addr else '--':<16}{configured_description(device, name)}"
+            )
+        return "\n".join(rows) + "\n"
+
+    def ip_interfaces_brief(self, device: LabDevice) -> str:
+        """``display ip interface brief``."""
+        rows = [
+            "*down: administratively down",
+            "(s): spoofing  (l): loopback",
+            f"{'Interface':<21}{'Physical':<9}{'Protocol':<9}{'IP address/Mask':<19}"
+            "VPN instance Description",
+        ]
+        for name in interface_names(device):
+            admin, oper = interface_state(device, name)
+            addr = configured_address(device, name)
+            text = f"{addr[0]}/{prefixlen(addr[1])}" if addr else "--"
+            phy = "up" if oper else ("down" if admin else "*down")
+            rows.append(
+                f"{short_name(name):<21}{phy:<9}{'up' if oper else 'down':<9}"
+                f"{text:<19}--           {configured_description(device, name)}"
+            )
+        return "\n".join(rows) + "\n"
+
+    def interfaces(self, device: LabDevice, name: str | None) -> str:
+        """``display interface [name]``."""
+        names = [name] if name else interface_names(device)
+        blocks = []
+        for ifname in names:
+            spec = spec_interface(device, ifname)
+            if spec is None and device.running.child(f"interface {ifname}") is None:
+                return " % Interface does not exist.\n"
+            admin, oper = interface_state(device, ifname)
+            state = "UP" if oper else ("DOWN" if admin else "DOWN ( Administratively )")
+            lines = [
+                ifname,
+                f"Current state: {state}",
+                f"Line protocol state: {'UP' if oper else 'DOWN'}",
+                f"Description: {configured_description(device, ifname) or ifname + ' Interface'}",
+                "Bandwidth: 1000000 kbps",
+                "Maximum transmission unit: 1500",
+            ]
+            addr = configured_address(device, ifname)
+            lines.append(
+                f"Internet address: {addr[0]}/{prefixlen(addr[1])} (primary)"
+                if addr
+                else "Internet protocol processing: Disabled"
+            )
+            mac = mac_dashed(spec.mac if spec else "00:00:00:00:00:01")
+            lines.append(f"IP packet frame type: Ethernet II, hardware address: {mac}")
+            if spec:
+                c = device.runtime.counters(ifname)
+                lines += [
+                    f"Input (total):  {c.in_ucast_pkts} packets, {c.in_octets} bytes",
+                    f"Input (normal):  {c.in_ucast_pkts} packets, - bytes",
+                    f"  {c.in_errors} input errors",
+                    f"Output (total): {c.out_ucast_pkts} packets, {c.out_octets} bytes",
+                    f"  {c.out_errors} output errors",
+                ]
+            blocks.append("\n".join(lines))
+        return "\n\n".join(blocks) + "\n"
+
+    def lldp(self, device: LabDevice) -> str:
+        """``display lldp neighbor-information list``."""
+        rows = [f"{'Chassis ID':<16}{'Local Interface':<16}{'Port ID':<22}System Name"]
+        for n in neighbors(device):
+            rows.append(
+                f"{mac_dashed(n.mac):<16}{short_name(n.local.name):<16}"
+                f"{n.interface:<22}{n.hostname}"
+            )
+        return "\n".join(rows) + "\n"
+
+    def arp(self, device: LabDevice) -> str:
+        """``display arp``."""
+        rows = [
+            "  Type: S-Static   D-Dynamic   O-Openflow   R-Rule   M-Multiport  I-Invalid",
+            "IP address      MAC address    VLAN/VSI name Interface                Aging Type",
+        ]
+        for n in neighbors(device):
+            if n.address:
+                rows.append(
+                    f"{n.address.split('/')[0]:<16}{mac_dashed(n.mac):<15}--            "
+                    f"{short_name(n.local.name):<25}1199  D"
+                )
+        return "\n".join(rows) + "\n"
+
+    def routes(self, device: LabDevice) -> str:
+        """``display ip routing-table``."""
+        entries = [r for r in connected_routes(device) if r.vrf is None]
+        rows = [
+            "",
+            f"Destinations : {len(entries)}        Routes : {len(entries)}",
+            "",
+            "Destination/Mask   Proto   Pre Cost        NextHop         Interface",
+        ]
+        pre = {"direct": 0, "static": 60, "ospf": 10, "bgp": 255}
+        for r in entries:
+            rows.append(
+                f"{r.prefix:<19}{r.protocol.capitalize():<8}{pre.get(r.protocol, 60):<4}"
+                f"{r.metric:<12}{r.next_hop:<16}{short_name(r.interface)}"
+            )
+        return "\n".join(rows) + "\n"
+
+    def dir(self, device: LabDevice, path: str | None) -> str:
+        """``dir [path]``."""
+        flash = device.flash
+        target = flash.relative(path) if path else ""
+        entries = flash.entries()
+        if target:
+            entries = [e for e in entries if e.name == target]
+            if not entries:
+                return "The file or directory doesn't exist.\n"
+        rows = ["Directory of flash:"]
+        for index, e in enumerate(entries):
+            rows.append(f"   {index} -rw- {e.size:>10} {e.mtime:%b %d %Y %H:%M:%S}   {e.name}")
+        total_kb = (flash.free() + flash.used()) // 1024
+        rows += ["", f"{total_kb} KB total ({flash.free() // 1024} KB free)"]
+        return "\n".join(rows) + "\n"

@@ -1,0 +1,252 @@
+"""Cisco IOS show output and initial configuration, from the device spec."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lab.devices.dialects.common import (
+    configured_address,
+    configured_description,
+    connected_routes,
+    interface_names,
+    interface_state,
+    mac_dotted,
+    neighbors,
+    prefixlen,
+    spec_interface,
+    split_address,
+    uptime_parts,
+)
+
+if TYPE_CHECKING:
+    from lab.devices.device import LabDevice
+
+SHORT = (("GigabitEthernet", "Gi"), ("FastEthernet", "Fa"), ("TenGigabitEthernet", "Te"))
+
+
+def short_name(name: str) -> str:
+    """``GigabitEthernet0/1`` -> ``Gi0/1``."""
+    for full, short in SHORT:
+        if name.startswith(full):
+            return short + name[len(full) :]
+    return name
+
+
+def ios_initial_config(device: LabDevice) -> str:
+    """A realistic IOS configuration for the spec."""
+    spec = device.spec
+    lines = [
+        "version 15.2",
+        "service timestamps debug datetime msec",
+        "service timestamps log datetime msec",
+        "no service pad",
+        f"hostname {spec.hostname}",
+        "boot-start-marker",
+        "boot-end-marker",
+        f"enable secret 5 $1$lab$/{spec.password.encode().hex()}",
+        "no aaa new-model",
+        "ip domain name lab.local",
+        "ip cef",
+        f"username {spec.username} privilege 15 secret 5 $1$lab${spec.password.encode().hex()}",
+        "archive",
+        " path flash:/archive",
+        " write-memory",
+        "ip ssh version 2",
+        "ip scp server enable",
+    ]
+    for iface in spec.interfaces:
+        lines.append(f"interface {iface.name}")
+        if iface.description:
+            lines.append(f" description {iface.description}")
+        if iface.vrf:
+            lines.append(f" vrf forwarding {iface.vrf}")
+        parts = split_address(iface.address)
+        lines.append(f" ip address {parts[0]} {parts[1]}" if parts else " no ip address")
+        lines.append(" duplex auto")
+        lines.append(" speed auto")
+    lines += ["ip forward-protocol nd", "no ip http server", "no ip http secure-server"]
+    for route in spec.routes:
+        if route.protocol == "static":
+            parts = split_address(route.prefix)
+            if parts is None:
+                continue
+            vrf = f"vrf {route.vrf} " if route.vrf else ""
+            lines.append(f"ip route {vrf}{parts[0]} {parts[1]} {route.next_hop}")
+    lines += [
+        f"snmp-server community {spec.snmp.community} RO",
+        "snmp-server group NMS v3 priv",
+        "lldp run",
+        "line con 0",
+        " exec-timeout 10 0",
+        "line vty 0 4",
+        " exec-timeout 10 0",
+        " login local",
+        " transport input ssh",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+class IosViews:
+    """``show`` output of IOS 15."""
+
+    def version(self, device: LabDevice) -> str:
+        """``show version``."""
+        weeks, days, hours, minutes = uptime_parts(device.uptime_seconds())
+        model = device.spec.model or "CISCO2911/K9"
+        serial = device.spec.serial or "FTX" + device.spec.code[-8:].upper()
+        return (
+            "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.2(4)M7, "
+            "RELEASE SOFTWARE (fc2)\n"
+            "Technical Support: http://www.cisco.com/techsupport\n"
+            "Copyright (c) 1986-2014 by Cisco Systems, Inc.\n"
+            "Compiled Thu 25-Sep-14 10:36 by prod_rel_team\n\n"
+            "ROM: System Bootstrap, Version 15.0(1r)M15, RELEASE SOFTWARE (fc1)\n\n"
+            f"{device.hostname} uptime is {weeks} weeks, {days} days, {hours} hours, "
+            f"{minutes} minutes\n"
+            "System returned to ROM by power-on\n"
+            'System image file is "flash:c2900-universalk9-mz.SPA.152-4.M7.bin"\n\n'
+            f"Cisco {model} (revision 1.0) with 483328K/40960K bytes of memory.\n"
+            f"Processor board ID {serial}\n"
+            f"{len(device.spec.interfaces)} Gigabit Ethernet interfaces\n"
+            "255K bytes of non-volatile configuration memory.\n"
+            "250880K bytes of ATA System CompactFlash 0 (Read/Write)\n\n"
+            "Configuration register is 0x2102\n"
+        )
+
+    def serial(self, device: LabDevice) -> str:
+        """Serial number (``show inventory`` style)."""
+        return f'NAME: "Chassis", DESCR: "{device.spec.model}"\nSN: {device.spec.serial}\n'
+
+    def running(self, device: LabDevice, lines: list[str]) -> str:
+        """``show running-config``."""
+        body = "\n".join(["!", *lines, "end"])
+        stamp = device.now().strftime("%H:%M:%S UTC %a %b %d %Y")
+        return (
+            f"Building configuration...\n\nCurrent configuration : {len(body)} bytes\n!\n"
+            f"! Last configuration change at {stamp}\n{body}\n"
+        )
+
+    def ip_interfaces_brief(self, device: LabDevice) -> str:
+        """``show ip interface brief``."""
+        rows = [f"{'Interface':<27}{'IP-Address':<16}OK? Method Status                Protocol"]
+        for name in interface_names(device):
+            admin, oper = interface_state(device, name)
+            addr = configured_address(device, name)
+            status = "up" if oper else ("down" if admin else "administratively down")
+            rows.append(
+                f"{name:<27}{addr[0] if addr else 'unassigned':<16}YES "
+                f"{'NVRAM' if addr else 'unset':<7}{status:<22}{'up' if oper else 'down'}"
+            )
+        return "\n".join(rows) + "\n"
+
+    interfaces_brief = ip_interfaces_brief
+
+    def interfaces(self, device: LabDevice, name: str | None) -> str:
+        """``show interfaces [name]``."""
+        names = [name] if name else interface_names(device)
+        blocks = []
+        for ifname in names:
+            spec = spec_interface(device, ifname)
+            if spec is None and device.running.child(f"interface {ifname}") is None:
+                return "                 ^\n% Invalid input detected at '^' marker.\n"
+            admin, oper = interface_state(device, ifname)
+            status = "up" if oper else ("down" if admin else "administratively down")
+            mac = mac_dotted(spec.mac if spec else "00:00:0c:00:00:01")
+            lines = [
+                f"{ifname} is {status}, line protocol is {'up' if oper else 'down'}",
+                f"  Hardware is CN Gigabit Ethernet, address is {mac} (bia {mac})",
+            ]
+            desc = configured_description(device, ifname)
+            if desc:
+                lines.append(f"  Description: {desc}")
+            addr = configured_address(device, ifname)
+            if addr:
+                lines.append(f"  Internet address is {addr[0]}/{prefixlen(addr[1])}")
+            speed_kbit = (spec.speed_bps if spec else 8_000_000_000) // 1000
+            lines.append(f"  MTU 1500 bytes, BW {speed_kbit} Kbit/sec, DLY 10 usec,")
+            lines.append("     reliability 255/255, txload 1/255, rxload 1/255")
+            if spec:
+                c = device.runtime.counters(ifname)
+                lines += [
+                    f"     {c.in_ucast_pkts} packets input, {c.in_octets} bytes, 0 no buffer",
+                    "     Received 0 broadcasts (0 IP multicasts)",
+                    f"     {c.in_errors} input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored",
+                    f"     {c.out_ucast_pkts} packets output, {c.out_octets} bytes, 0 underruns",
+                    f"     {c.out_errors} output errors, 0 collisions, 0 interface resets",
+                ]
+            blocks.append("\n".join(lines))
+        return "\n".join(blocks) + "\n"
+
+    def lldp(self, device: LabDevice) -> str:
+        """``show lldp neighbors``."""
+        rows = [
+            "Capability codes:",
+            "    (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device",
+            "    (W) WLAN Access Point, (P) Repeater, (S) Station, (O) Other",
+            "",
+            f"{'Device ID':<21}{'Local Intf':<15}{'Hold-time':<11}{'Capability':<16}Port ID",
+        ]
+        found = neighbors(device)
+        for n in found:
+            rows.append(
+                f"{n.hostname[:20]:<21}{short_name(n.local.name):<15}{120:<11}{'R':<16}"
+                f"{n.interface}"
+            )
+        rows += ["", f"Total entries displayed: {len(found)}"]
+        return "\n".join(rows) + "\n"
+
+    def arp(self, device: LabDevice) -> str:
+        """``show arp``."""
+        rows = ["Protocol  Address          Age (min)  Hardware Addr   Type   Interface"]
+        for iface in device.spec.interfaces:
+            parts = split_address(iface.address)
+            if parts:
+                rows.append(
+                    f"Internet  {parts[0]:<17}{'-':>9}   {mac_dotted(iface.mac):<16}"
+                    f"ARPA   {iface.name}"
+                )
+        for n in neighbors(device):
+            if n.address:
+                rows.append(
+                    f"Internet  {n.address.split('/')[0]:<17}{1:>9}   "
+                    f"{mac_dotted(n.mac):<16}ARPA   {n.local.name}"
+                )
+        return "\n".join(rows) + "\n"
+
+    def routes(self, device: LabDevice) -> str:
+        """``show ip route``."""
+        codes = {"direct": "C", "static": "S", "ospf": "O", "bgp": "B"}
+        rows = [
+            "Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP",
+            "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area",
+            "",
+            "Gateway of last resort is not set",
+            "",
+        ]
+        for r in connected_routes(device):
+            if r.vrf:
+                continue
+            code = codes.get(r.protocol, "S")
+            if r.protocol == "direct":
+                rows.append(f"{code}        {r.prefix} is directly connected, {r.interface}")
+            else:
+                rows.append(f"{code}*       {r.prefix} [1/{r.metric}] via {r.next_hop}")
+        return "\n".join(rows) + "\n"
+
+    def dir(self, device: LabDevice, path: str | None) -> str:
+        """``dir [path]``."""
+        flash = device.flash
+        target = flash.relative(path) if path else ""
+        entries = flash.entries()
+        if target:
+            entries = [e for e in entries if e.name == target]
+            if not entries:
+                return f"%Error opening flash:/{target} (No such file or directory)\n"
+        rows = [f"Directory of flash:/{target}", ""]
+        for index, e in enumerate(entries, start=1):
+            rows.append(
+                f"{index:>5}  -rw-  {e.size:>10}  {e.mtime:%b %d %Y %H:%M:%S} +00:00  {e.name}"
+            )
+        total = flash.free() + flash.used()
+        rows += ["", f"{total} bytes total ({flash.free()} bytes free)"]
+        return "\n".join(rows) + "\n"
