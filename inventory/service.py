@@ -26,6 +26,16 @@ def _plural(n: int, word: str) -> str:
 
 
 @dataclass(frozen=True)
+class ManagementAccess:
+    """How a device is reached: address, ports and the name of its credential set."""
+
+    address: str | None
+    ssh_port: int
+    snmp_port: int
+    credential_ref: str | None
+
+
+@dataclass(frozen=True)
 class TreeLine:
     """One line of ``inventory tree``."""
 
@@ -86,6 +96,23 @@ class Inventory:
     def is_empty(self) -> bool:
         with self.sessions() as session:
             return session.execute(select(func.count()).select_from(Node)).scalar_one() == 0
+
+    def set_management(self, updates: dict[str, ManagementAccess]) -> dict[str, ManagementAccess]:
+        """Point nodes at new management endpoints; returns what they had before."""
+        with db.transaction(self.sessions) as session:
+            rows = session.execute(select(Node).where(Node.code.in_(list(updates)))).scalars().all()
+            missing = sorted(set(updates) - {r.code for r in rows})
+            if missing:
+                raise NotFoundError(f"node(s) {', '.join(missing[:5])} do not exist")
+            before = {}
+            for row in rows:
+                before[row.code] = ManagementAccess(
+                    row.mgmt_address, row.ssh_port, row.snmp_port, row.credential_ref
+                )
+                new = updates[row.code]
+                row.mgmt_address, row.ssh_port = new.address, new.ssh_port
+                row.snmp_port, row.credential_ref = new.snmp_port, new.credential_ref
+            return before
 
     # -- IPAM ------------------------------------------------------------------------
     def allocate(

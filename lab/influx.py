@@ -31,6 +31,8 @@ from types import TracebackType
 
 import urllib3
 
+from lab.errors import LabError
+
 #: Throwaway admin account created on auth-enabled lab servers.
 LAB_ADMIN_USER = "egov-admin"
 LAB_ADMIN_PASSWORD = "egov-lab-influx"
@@ -82,7 +84,7 @@ bind-address = "127.0.0.1:{rpc_port}"
 """
 
 
-class InfluxServerError(Exception):
+class InfluxServerError(LabError):
     """The lab's influxd could not be found, started or stopped."""
 
 

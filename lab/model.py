@@ -11,6 +11,7 @@ compare computed rates with the configured profile.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass, field
 
@@ -69,6 +70,8 @@ class LabInterface:
     profile: TrafficProfile = TrafficProfile()
     #: Counter value at lab start (lets tests start near a 32-bit wrap).
     initial_octets: int = 0
+    #: False for a port with no cable (operationally down even when admin up).
+    connected: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,20 @@ class LabDeviceSpec:
     location: str = ""
 
 
+def routing_table(spec: LabDeviceSpec) -> list[LabRoute]:
+    """The device's routes: a direct route per addressed interface, then the spec's routes.
+
+    The one definition used by the SSH emulators' route displays and the SNMP
+    agent's route tables, so both always agree.
+    """
+    routes = []
+    for iface in spec.interfaces:
+        if iface.address:
+            net = ipaddress.IPv4Interface(iface.address)
+            routes.append(LabRoute(str(net.network), str(net.ip), iface.name, "direct", iface.vrf))
+    return routes + list(spec.routes)
+
+
 @dataclass
 class _CounterState:
     admin_up: bool = True
@@ -144,7 +161,10 @@ class DeviceRuntime:
         self._by_name = {i.name: i for i in spec.interfaces}
         self._state = {i.name: _CounterState(since=self.boot_time) for i in spec.interfaces}
         self._offset = {i.name: i.initial_octets for i in spec.interfaces}
+        self._carrier = {i.name: i.connected for i in spec.interfaces}
         self.network: LabNetwork | None = None
+        #: False while a fault makes the whole device unreachable (SSH and SNMP).
+        self.reachable = True
 
     # -- state changes, driven by the SSH emulator and fault injection -----
     def set_admin(self, interface: str, up: bool) -> None:
@@ -155,6 +175,13 @@ class DeviceRuntime:
         now = self.clock.now()
         self._settle_peer_pair(interface, now)
         state.admin_up = up
+
+    def set_carrier(self, interface: str, up: bool) -> None:
+        """Fault injection: the physical link of ``interface`` fails or comes back."""
+        if self._carrier[interface] == up:
+            return
+        self._settle_peer_pair(interface, self.clock.now())
+        self._carrier[interface] = up
 
     def reboot(self) -> None:
         """Restart the device: uptime and counters go back to zero."""
@@ -174,14 +201,16 @@ class DeviceRuntime:
         return self._state[interface].admin_up
 
     def oper_up(self, interface: str) -> bool:
-        """Up when this side and the peer's side (if emulated) are both admin up."""
-        if not self._state[interface].admin_up:
+        """Up when this side and the peer's side (if emulated) are admin up with carrier."""
+        if not self._state[interface].admin_up or not self._carrier[interface]:
             return False
         spec = self._by_name[interface]
         if self.network and spec.peer_device and spec.peer_interface:
             peer = self.network.devices.get(spec.peer_device)
             if peer is not None and spec.peer_interface in peer._state:
-                return peer._state[spec.peer_interface].admin_up
+                return (
+                    peer._state[spec.peer_interface].admin_up and peer._carrier[spec.peer_interface]
+                )
         return True
 
     def counters(self, interface: str) -> InterfaceCounters:

@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup, ScriptInfo
 
 from inventory.cli import inventory_cli
 from inventory.clictx import COMPONENTS_KEY
+from lab.cli import lab_cli
 
 from .app import create_app
 from .demo import demo_cmd
@@ -34,6 +35,7 @@ def cli(ctx: click.Context) -> None:
 
 cli.add_command(inventory_cli)
 cli.add_command(demo_cmd)
+cli.add_command(lab_cli)
 
 
 def main() -> None:

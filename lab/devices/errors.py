@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lab.errors import LabError
 
-class LabDeviceError(Exception):
+
+class LabDeviceError(LabError):
     """Root of every error raised by ``lab.devices``."""
 
 

@@ -1,14 +1,10 @@
-"""Exceptions of the network-namespace lab.
-
-``LabError`` is the root; the lead may hoist it to ``lab/errors.py`` later and
-keep this name as an alias.
-"""
+"""Exceptions of the network-namespace lab (all under :class:`lab.errors.LabError`)."""
 
 from __future__ import annotations
 
+from lab.errors import LabError
 
-class LabError(Exception):
-    """Root of every error raised by :mod:`lab.netns`."""
+__all__ = ["CommandError", "LabError", "LabPrivilegeError", "TopologyError"]
 
 
 class LabPrivilegeError(LabError):

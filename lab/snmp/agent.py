@@ -160,6 +160,8 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
     # -- requests --------------------------------------------------------------
     def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
         """Answer one request datagram (asyncio callback)."""
+        if len(self.codes) == 1 and not self.agent.network.devices[self.codes[0]].reachable:
+            return  # an unreachable device (fault injection) does not even answer discovery
         try:
             reply = self.handle(data)
         except SnmpLabError:
@@ -187,6 +189,8 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
             return None
         request, _ = decode_pdu(data, pos)
         mib = self.agent.mib(code)
+        if not mib.runtime.reachable:
+            return None
         budget = mib.platform.max_packet - V2C_OVERHEAD - len(community)
         body = encode_integer(1) + encode_octets(community) + answer(mib, request, budget)
         return b"\x30" + encode_length(len(body)) + body
@@ -237,6 +241,8 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
         if not code:
             return self._report(msg, UNKNOWN_CONTEXTS, request.request_id, context=context)
         mib = self.agent.mib(code)
+        if not mib.runtime.reachable:
+            return None
         limit = min(msg.max_size, mib.platform.max_packet)
         budget = limit - V3_OVERHEAD - 2 * len(self.engine_id) - len(msg.user) - len(context)
         pdu = answer(mib, request, budget)

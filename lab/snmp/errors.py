@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lab.errors import LabError
 
-class SnmpLabError(Exception):
+
+class SnmpLabError(LabError):
     """Root of every error raised by :mod:`lab.snmp`."""
 
 

@@ -6,7 +6,7 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass
 
-from lab.model import LabDeviceSpec, LabInterface, LabNetwork, LabRoute
+from lab.model import LabDeviceSpec, LabInterface, LabNetwork, LabRoute, routing_table
 from lab.snmp.ber import Oid
 from lab.snmp.errors import SnmpLabError
 from lab.snmp.platforms import IfKind, SnmpPlatform, if_kind, if_name, platform
@@ -104,7 +104,7 @@ def build_routes(spec: LabDeviceSpec) -> list[RouteRow]:
     """Route rows of ``spec`` (all VRFs; the first of equal indexes wins later)."""
     by_name = {i.name: i.index for i in spec.interfaces}
     rows = []
-    for route in spec.routes:
+    for route in routing_table(spec):
         try:
             net = ipaddress.IPv4Network(route.prefix, strict=False)
             hop = ipaddress.IPv4Address(route.next_hop)

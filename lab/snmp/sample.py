@@ -88,7 +88,6 @@ def sample_spec(
     uplink = ifaces[0].name
     routes = (
         LabRoute("0.0.0.0/0", f"10.{second}.{third}.254", uplink, "static", metric=60),
-        LabRoute(f"10.{second}.{third}.0/24", "0.0.0.0", ifaces[-2].name, "direct"),
         LabRoute(
             "10.113.0.0/16", f"10.{second}.{third}.254", uplink, "ospf", metric=10, vrf="ZW-GGQ"
         ),

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lab.model import LabInterface, LabRoute
+from lab.model import LabInterface, LabRoute, routing_table
 
 if TYPE_CHECKING:
     from lab.devices.device import LabDevice
@@ -81,13 +81,7 @@ def neighbors(device: LabDevice) -> list[Neighbor]:
 
 def connected_routes(device: LabDevice) -> list[LabRoute]:
     """Direct routes of the addressed interfaces followed by the spec's routes."""
-    routes = []
-    for iface in device.spec.interfaces:
-        parts = split_address(iface.address)
-        if parts:
-            net = ipaddress.IPv4Interface(iface.address or "").network
-            routes.append(LabRoute(str(net), parts[0], iface.name, "direct", iface.vrf))
-    return routes + list(device.spec.routes)
+    return routing_table(device.spec)
 
 
 def uptime_parts(seconds: int) -> tuple[int, int, int, int]:

@@ -34,6 +34,13 @@ NAMES = InterfaceNames(
     },
 )
 
+#: CE/VRP8 devices name their gigabit ports ``GE1/0/1`` (the type is ``GE`` itself);
+#: the AR/NE routers that also run VRP8 keep ``GigabitEthernet``.
+NAMES_V8 = InterfaceNames(
+    types=("GE", *NAMES.types),
+    aliases={k: v for k, v in NAMES.aliases.items() if k != "GE"},
+)
+
 R = Rule
 TOP: tuple[Rule, ...] = (
     R("sysname <word>", key=1),
@@ -372,7 +379,7 @@ def _make(name: str, two_stage: bool) -> Dialect:
     return Dialect(
         name=name,
         style=STYLE,
-        grammar=Grammar(CONTEXTS, NAMES),
+        grammar=Grammar(CONTEXTS, NAMES_V8 if two_stage else NAMES),
         commands={"user": user, "config": config},
         messages=MESSAGES,
         views=HuaweiViews(two_stage),

@@ -1,0 +1,223 @@
+"""``egovnet lab ...``: the emulated extranet (plain click; composed by ``web``)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from inventory.clictx import component
+
+from . import service
+from .errors import LabError
+from .topology import SIZES
+
+
+def _state_dir(ctx: click.Context, given: Path | None) -> Path:
+    if given is not None:
+        return given
+    config = component(ctx, "config")
+    return Path(config.instance_path) / "lab"
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LabError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+
+STATE_DIR = click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where the lab keeps its state (default: <instance>/lab).",
+)
+
+
+@click.group("lab", cls=_Group)
+def lab_cli() -> None:
+    """The emulated extranet: SSH devices and SNMP agents built from the inventory."""
+
+
+@lab_cli.command("up")
+@click.option("--size", type=click.Choice(SIZES), default="small", show_default=True)
+@click.option(
+    "--clock-factor",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Device timers run this many times faster than wall time.",
+)
+@click.option(
+    "--ssh-limit", type=int, default=None, help="Serve only the first N devices over SSH."
+)
+@STATE_DIR
+@click.pass_context
+def up_cmd(
+    ctx: click.Context,
+    size: str,
+    clock_factor: float,
+    ssh_limit: int | None,
+    state_dir: Path | None,
+) -> None:
+    """Start the lab for the current inventory (seeding the example city if it is empty)."""
+    where = _state_dir(ctx, state_dir)
+    inventory = component(ctx, "inventory")
+    doc = service.up(inventory, where, size=size, clock_factor=clock_factor, ssh_limit=ssh_limit)
+    devices = doc["devices"]
+    platforms = Counter(d["platform"] for d in devices.values())
+    if doc["seeded"]:
+        click.echo("the inventory was empty: seeded the example city")
+    ssh = sum(1 for d in devices.values() if d["ssh_port"])
+    click.echo(
+        f"lab up ({size}): {len(devices)} devices, {ssh} over SSH, all over SNMP, "
+        f"started in {doc['started_s']} s (pid {doc['pid']})"
+    )
+    click.echo("platforms: " + ", ".join(f"{p} {n}" for p, n in sorted(platforms.items())))
+    creds = doc["credentials"]
+    first = next(iter(sorted(devices)))
+    d = devices[first]
+    click.echo(
+        f"log in: ssh -p {d['ssh_port']} {creds['username']}@{d['host']}  "
+        f"(password {creds['password']})"
+    )
+    click.echo(
+        f"poll:   snmpbulkwalk -v2c -c {creds['community']} {d['host']}:{d['snmp_port']} 1.3.6.1.2.1.2.2"
+    )
+    click.echo(f"state:  {where}  (egovnet lab status; egovnet lab down)")
+
+
+@lab_cli.command("status")
+@click.option("--json", "as_json", is_flag=True)
+@STATE_DIR
+@click.pass_context
+def status_cmd(ctx: click.Context, as_json: bool, state_dir: Path | None) -> None:
+    """Every device of the running lab with its endpoints and the lab's own credentials."""
+    doc, devices = service.status(_state_dir(ctx, state_dir))
+    creds = doc["credentials"]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "pid": doc["pid"],
+                    "running": doc["running"],
+                    "size": doc["size"],
+                    "credentials": {
+                        "username": creds["username"],
+                        "password": creds["password"],
+                        "snmp_community": creds["community"],
+                        "snmp_v3_user": creds["v3_user"],
+                        "snmp_v3_auth_key": creds["v3_auth_key"],
+                        "snmp_v3_priv_key": creds["v3_priv_key"],
+                    },
+                    "devices": [
+                        {
+                            **d.__dict__,
+                            "snmp_community": creds["community"],
+                            "snmp_v3_user": creds["v3_user"],
+                        }
+                        for d in devices
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(
+        f"lab pid {doc['pid']} ({'running' if doc['running'] else 'NOT RUNNING'}), "
+        f"size {doc['size']}, {len(devices)} devices"
+    )
+    click.echo(
+        f"login {creds['username']} / {creds['password']}; SNMP v2c community "
+        f"{creds['community']}; v3 user {creds['v3_user']} (SHA {creds['v3_auth_key']}, "
+        f"AES {creds['v3_priv_key']})"
+    )
+    click.echo(f"{'code':<16} {'platform':<13} {'host':<10} {'ssh':>6} {'snmp':>6}  name")
+    for d in devices:
+        click.echo(
+            f"{d.code:<16} {d.platform:<13} {d.host:<10} {d.ssh_port or '-':>6} "
+            f"{d.snmp_port:>6}  {d.name}"
+        )
+
+
+@lab_cli.command("fault")
+@click.argument("device")
+@click.option("--refuse-auth/--accept-auth", default=None, help="Refuse every login.")
+@click.option("--delay", type=float, default=None, help="Delay every response by SECONDS.")
+@click.option(
+    "--drop-after",
+    "drop_after_commands",
+    type=int,
+    default=None,
+    help="Drop the session after N commands.",
+)
+@click.option(
+    "--drop-on-commit/--no-drop-on-commit",
+    default=None,
+    help="Drop the session right after a commit is received, before answering.",
+)
+@click.option("--reject-line", default=None, help="Reject this configuration line.")
+@click.option(
+    "--unreachable",
+    type=click.Choice(["refused", "silent", "none"]),
+    default=None,
+    help="Connection refused, or accepted but never answered; none = reachable again.",
+)
+@click.option("--link-down", default=None, metavar="INTERFACE", help="Cut the link of INTERFACE.")
+@click.option("--link-up", default=None, metavar="INTERFACE", help="Restore the link of INTERFACE.")
+@click.option("--reboot", is_flag=True, help="Reboot (uptime and counters restart).")
+@click.option("--clear", is_flag=True, help="Remove every fault of the device first.")
+@STATE_DIR
+@click.pass_context
+def fault_cmd(ctx: click.Context, /, device: str, state_dir: Path | None, **options: Any) -> None:
+    """Inject a fault into one device of the running lab."""
+    request: dict[str, Any] = {"op": "fault", "device": device}
+    for key in ("refuse_auth", "delay", "drop_after_commands", "drop_on_commit", "reject_line"):
+        if options[key] is not None:
+            request[key] = options[key]
+    if options["unreachable"] is not None:
+        request["unreachable"] = (
+            None if options["unreachable"] == "none" else options["unreachable"]
+        )
+    if options["link_down"]:
+        request.update(link=options["link_down"], up=False)
+    if options["link_up"]:
+        request.update(link=options["link_up"], up=True)
+    if options["reboot"]:
+        request["reboot"] = True
+    if options["clear"]:
+        request["clear"] = True
+    reply = service.control(_state_dir(ctx, state_dir), request)
+    click.echo(f"{device}: " + ", ".join(reply["applied"]))
+
+
+@lab_cli.command("log")
+@click.argument("device")
+@click.option("--last", type=int, default=50, show_default=True)
+@STATE_DIR
+@click.pass_context
+def log_cmd(ctx: click.Context, device: str, last: int, state_dir: Path | None) -> None:
+    """The last commands a device received over SSH."""
+    reply = service.control(
+        _state_dir(ctx, state_dir), {"op": "log", "device": device, "last": last}
+    )
+    for line in reply["commands"]:
+        click.echo(line)
+
+
+@lab_cli.command("down")
+@STATE_DIR
+@click.pass_context
+def down_cmd(ctx: click.Context, state_dir: Path | None) -> None:
+    """Stop the lab, point the inventory back where it was, remove the lab's state."""
+    if service.down(component(ctx, "inventory"), _state_dir(ctx, state_dir)):
+        click.echo("lab down")
+    else:
+        click.echo("no lab was running")
