@@ -47,7 +47,11 @@ def main() -> None:
     parser.add_argument("--divisions", type=Path, default=DEFAULT_CSV)
     parser.add_argument("--villages-per-township", type=int, default=18)
     parser.add_argument(
-        "--postgres", default=None, help="also import into this (empty) PostgreSQL URL"
+        "--postgres",
+        default=None,
+        metavar="SERVER_URL",
+        help="also import into a scratch database on this PostgreSQL server, "
+        "e.g. postgresql://postgres@127.0.0.1:5432/postgres",
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="egovnet-bench-"))
@@ -94,12 +98,28 @@ def main() -> None:
         }
         phase("import csv into empty SQLite", ["inventory", "import", str(work / "csv")], env_c)
         if args.postgres:
+            import psycopg2
+
+            name = f"egovnet_bench_{os.getpid()}"
+            admin = psycopg2.connect(args.postgres)
+            admin.autocommit = True
+            with admin.cursor() as cur:
+                cur.execute(f'CREATE DATABASE "{name}"')
+            server = args.postgres.split("://", 1)[1].rsplit("/", 1)[0]
             env_p = {
                 **base,
                 "EGOVNET_INSTANCE": str(work / "p"),
-                "EGOVNET_DATABASE_URL": args.postgres,
+                "EGOVNET_DATABASE_URL": f"postgresql://{server}/{name}",
             }
-            phase("import yaml into empty PostgreSQL", ["inventory", "import", str(bundle)], env_p)
+            try:
+                phase(
+                    "import yaml into empty PostgreSQL", ["inventory", "import", str(bundle)], env_p
+                )
+                phase("re-import yaml, PostgreSQL", ["inventory", "import", str(bundle)], env_p)
+            finally:
+                with admin.cursor() as cur:
+                    cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.close()
         print(
             f"bundle: {bundle.stat().st_size / 1e6:.1f} MB; export -> import -> export identical: {identical}"
         )

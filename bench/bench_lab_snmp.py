@@ -333,26 +333,35 @@ def main() -> None:
         return
 
     figures = micro()
-    print(f"in-process handle(), 144-var-bind GETBULK: v2c {figures['v2c']:.2f} ms, "
-          f"v3 authPriv SHA/AES {figures['v3']:.2f} ms CPU per request")  # fmt: skip
+    print(
+        f"in-process handle(), 144-var-bind GETBULK: v2c {figures['v2c']:.2f} ms, "
+        f"v3 authPriv SHA/AES {figures['v3']:.2f} ms CPU per request"
+    )
 
     child, report = start_child(args.devices, each=True)
     sockets = f"{report['endpoints']:.0f} sockets"
-    print(f"{args.devices} devices, one endpoint each: start {report['start_s']:.2f} s "
-          f"({sockets}), RSS {report['rss_started_mb']:.0f} MiB")  # fmt: skip
+    print(
+        f"{args.devices} devices, one endpoint each: start {report['start_s']:.2f} s "
+        f"({sockets}), RSS {report['rss_started_mb']:.0f} MiB"
+    )
     stop_child(child)
 
     child, report = start_child(args.devices, each=False)
-    print(f"{args.devices} devices x 24 interfaces: lab build {report['build_s']:.2f} s, "
-          f"agent start (one shared endpoint) {report['start_s'] * 1000:.1f} ms, "
-          f"RSS {report['rss_started_mb']:.0f} MiB")  # fmt: skip
+    print(
+        f"{args.devices} devices x 24 interfaces: lab build {report['build_s']:.2f} s, "
+        f"agent start (one shared endpoint) {report['start_s'] * 1000:.1f} ms, "
+        f"RSS {report['rss_started_mb']:.0f} MiB"
+    )
     engine_id = bytes.fromhex(str(report["engine_id"]))
     try:
         for label, v3 in (("v2c", False), ("v3 authPriv SHA/AES", True)):
             poller = Poller(
-                int(report["port"]), v3, engine_id, int(report["engine_boots"]),
+                int(report["port"]),
+                v3,
+                engine_id,
+                int(report["engine_boots"]),
                 int(report["engine_time"]),
-            )  # fmt: skip
+            )
             for cycle in ("cold", "warm"):
                 cpu0 = cpu_seconds(child.pid)
                 polls, requests, var_binds, wall = poller.run(args.devices, args.window)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -610,23 +612,62 @@ def import_state(
 # -- exporting -----------------------------------------------------------------
 
 
-class _Dumper(yaml.CSafeDumper):
-    pass
+_PLAIN = re.compile(r"^[^\W\d_][\w./()（）-]*$")
+_plain_cache: dict[str, str] = {}
+
+
+def _yaml_scalar(value: Any) -> str:
+    """One scalar as YAML: plain where PyYAML would read it back as the same string.
+
+    >>> [_yaml_scalar(v) for v in ("宛城区", "411302", "yes", "a: b", None, True, 7)]
+    ['宛城区', '"411302"', '"yes"', '"a: b"', 'null', 'true', '7']
+    """
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    cached = _plain_cache.get(text)
+    if cached is None:
+        plain = (
+            _PLAIN.match(text) is not None
+            and _RESOLVER.resolve(  # type: ignore[no-untyped-call]
+                yaml.ScalarNode, text, (True, False)
+            )
+            == "tag:yaml.org,2002:str"
+        )
+        cached = text if plain else json.dumps(text, ensure_ascii=False)
+        if len(_plain_cache) < 100_000:
+            _plain_cache[text] = cached
+    return cached
 
 
 def export_yaml(state: State) -> bytes:
-    data: dict[str, Any] = {"version": FORMAT_VERSION}
+    """The whole inventory as one YAML bundle (block mappings, one field a line).
+
+    Written directly rather than through ``yaml.dump`` (whose Python representer
+    dominates export time); every scalar is emitted plain only when PyYAML's
+    resolver reads it back as the same string, else JSON-quoted (valid YAML).
+    """
+    out = [f"version: {FORMAT_VERSION}"]
     for kind in KINDS:
-        data[kind] = [as_row(rec) for rec in ordered(state, kind)]
-    text: str = yaml.dump(
-        data,
-        Dumper=_Dumper,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        width=4096,
-    )
-    return text.encode("utf-8")
+        rows = [as_row(rec) for rec in ordered(state, kind)]
+        if not rows:
+            out.append(f"{kind}: []")
+            continue
+        out.append(f"{kind}:")
+        for row in rows:
+            lead = "- "
+            for key, value in row.items():
+                if isinstance(value, list):
+                    shown = "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
+                else:
+                    shown = _yaml_scalar(value)
+                out.append(f"{lead}{key}: {shown}")
+                lead = "  "
+    return ("\n".join(out) + "\n").encode("utf-8")
 
 
 def _csv_value(value: Any) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from .bundle import Plan
 from .choices import AllocationKind
@@ -36,6 +37,10 @@ class _Group(click.Group):
             ctx.exit(1)
         except InventoryError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            click.echo(f"error: cannot use the database: {reason}", err=True)
             ctx.exit(1)
 
 
@@ -103,9 +108,10 @@ def export_cmd(ctx: click.Context, fmt: str, output: Path | None) -> None:
     if output is None:
         raise click.UsageError("--format csv needs --output DIRECTORY")
     output.mkdir(parents=True, exist_ok=True)
-    for name, content in inv.export_csv().items():
+    files = inv.export_csv()
+    for name, content in files.items():
         (output / name).write_bytes(content)
-    click.echo(f"wrote {len(inv.export_csv())} files to {output}")
+    click.echo(f"wrote {len(files)} files to {output}")
 
 
 @inventory_cli.command("tree")

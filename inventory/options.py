@@ -96,7 +96,7 @@ def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in table.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, Mapping) and not dotted.endswith(("subnet_lengths",)):
+        if isinstance(value, Mapping) and not dotted.endswith(("subnet_lengths", "intervals")):
             out.update(flatten(value, dotted + "."))
         else:
             out[dotted] = value

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, jsonify
 
 from inventory.service import Inventory
+from monitoring.service import Monitoring
 
 from .config import load_config
 
@@ -27,7 +28,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = config.values["web.secret_key"] or secrets.token_hex(32)
     app.config["EGOVNET"] = config
     inventory = Inventory(config.inventory)
-    app.extensions["egovnet"] = {"config": config, "inventory": inventory}
+    monitoring = Monitoring(
+        inventory,
+        influx=config.monitoring.influx,
+        poller=config.monitoring.poller,
+        intervals=config.monitoring.intervals,
+    )
+    app.extensions["egovnet"] = {"config": config, "inventory": inventory, "monitoring": monitoring}
 
     @app.get("/healthz")
     def healthz() -> Any:

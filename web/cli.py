@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup, ScriptInfo
 from inventory.cli import inventory_cli
 from inventory.clictx import COMPONENTS_KEY
 from lab.cli import lab_cli
+from monitoring.cli import monitor_cli, poll_cmd
 
 from .app import create_app
 from .demo import demo_cmd
@@ -36,6 +37,8 @@ def cli(ctx: click.Context) -> None:
 cli.add_command(inventory_cli)
 cli.add_command(demo_cmd)
 cli.add_command(lab_cli)
+cli.add_command(poll_cmd)
+cli.add_command(monitor_cli)
 
 
 def main() -> None:

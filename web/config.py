@@ -16,6 +16,8 @@ from typing import Any
 from inventory.options import ConfigError, Option, flatten, resolve
 from inventory.settings import OPTIONS as INVENTORY_OPTIONS
 from inventory.settings import InventorySettings
+from monitoring.settings import OPTIONS as MONITORING_OPTIONS
+from monitoring.settings import MonitoringSettings
 
 WEB_OPTIONS: tuple[Option, ...] = (
     Option(
@@ -24,7 +26,7 @@ WEB_OPTIONS: tuple[Option, ...] = (
     Option("web.language", "zh_CN", "default UI language (zh_CN or en)"),
 )
 
-ALL_OPTIONS: tuple[Option, ...] = INVENTORY_OPTIONS + WEB_OPTIONS
+ALL_OPTIONS: tuple[Option, ...] = INVENTORY_OPTIONS + MONITORING_OPTIONS + WEB_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Config:
     file: str | None
     values: Mapping[str, Any]
     inventory: InventorySettings
+    monitoring: MonitoringSettings
 
 
 def load_config(
@@ -64,4 +67,5 @@ def load_config(
         file=used,
         values=values,
         inventory=InventorySettings.from_values(values, instance_path=instance_path),
+        monitoring=MonitoringSettings.from_values(values, instance_path=instance_path),
     )

@@ -1,5 +1,4 @@
 """InfluxClient against a real influxd 1.6.7 (and a recording HTTP peer for what 1.6 lacks)."""
-# ruff: noqa: S608 - InfluxQL here is built with quote_ident/quote_literal/time_range
 
 from __future__ import annotations
 

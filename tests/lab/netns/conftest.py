@@ -53,9 +53,20 @@ def snmpget(snmp_env: dict[str, str]) -> SnmpGet:
         creds = DEFAULT_CREDENTIALS
         if v3:
             auth = [
-                "-v3", "-l", "authPriv", "-u", creds.v3_user,
-                "-a", "SHA", "-A", creds.v3_auth_key, "-x", "AES", "-X", creds.v3_priv_key,
-            ]  # fmt: skip
+                "-v3",
+                "-l",
+                "authPriv",
+                "-u",
+                creds.v3_user,
+                "-a",
+                "SHA",
+                "-A",
+                creds.v3_auth_key,
+                "-x",
+                "AES",
+                "-X",
+                creds.v3_priv_key,
+            ]
         else:
             auth = ["-v2c", "-c", creds.community]
         host, port = endpoint

@@ -81,8 +81,9 @@ def test_internet_only_through_the_egress(lab: NetnsLab) -> None:
     assert not back.ok and "unreachable" in back.error
     # ... and when given one, the egress still refuses new inbound connections.
     ns = lab.netns("inet")
-    subprocess.run(["ip", "-n", ns, "route", "add", "10.254.0.0/16", "via", "198.51.100.1"],
-                   check=True)  # fmt: skip
+    subprocess.run(
+        ["ip", "-n", ns, "route", "add", "10.254.0.0/16", "via", "198.51.100.1"], check=True
+    )
     try:
         assert not lab.ping("inet", "cty", count=2, wait=0.3).ok
     finally:
@@ -99,12 +100,20 @@ def test_internet_only_through_the_egress(lab: NetnsLab) -> None:
 
 def test_egress_masquerades_towards_the_internet(lab: NetnsLab) -> None:
     listener = subprocess.Popen(
-        ["ip", "netns", "exec", lab.netns("inet"), sys.executable, "-c",
-         "import socket,sys;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
-         "s.bind(('0.0.0.0',40999));s.settimeout(10);print('ready',flush=True);"
-         "print(s.recvfrom(100)[1][0],flush=True)"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            "ip",
+            "netns",
+            "exec",
+            lab.netns("inet"),
+            sys.executable,
+            "-c",
+            "import socket,sys;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);"
+            "s.bind(('0.0.0.0',40999));s.settimeout(10);print('ready',flush=True);"
+            "print(s.recvfrom(100)[1][0],flush=True)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert listener.stdout is not None and listener.stdout.readline().strip() == "ready"
         lab.blast("t021", lab.address("inet"), rate=50, duration=0.1, port=40999)

@@ -57,8 +57,12 @@ def test_down_leaves_nothing(state_root: Path) -> None:
     prefix, state_dir = lab.prefix, lab.state_dir
     pids = list(lab.state.pids.values())
     assert len(pids) == 4  # three snmpd and the relay
-    nft = subprocess.run(["ip", "netns", "exec", lab.netns("core"), "nft", "list", "tables"],
-                         capture_output=True, text=True, check=True)  # fmt: skip
+    nft = subprocess.run(
+        ["ip", "netns", "exec", lab.netns("core"), "nft", "list", "tables"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "egnetlab" in nft.stdout
     assert len(_pgrep(str(state_dir))) == 4
     assert lab.ping("cnty", "core").ok
@@ -75,8 +79,11 @@ def test_down_from_another_process(state_root: Path) -> None:
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "lab.netns", "down", str(state_dir)],
-            capture_output=True, text=True, check=False, cwd=Path(__file__).parents[3],
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).parents[3],
+        )
         assert proc.returncode == 0, proc.stderr
         assert f"netns {prefix}cnty" in proc.stdout
     finally:

@@ -224,9 +224,16 @@ def test_getbulk_repetitions_exceptions_and_size_cap(lab: Lab) -> None:
     assert "No Such Object" in get.stdout and "No Such Instance" in get.stdout
     # H3C answers at most 1500 octets, so a large GETBULK comes back truncated but valid.
     big = run_netsnmp(
-        "snmpbulkget", "-v2c", "-c", "c-h3c", "-Cr100", lab.address(lab.h3c),
-        f"{IFX_TABLE}.6", f"{IFX_TABLE}.10", f"{IF_TABLE}.8",
-    )  # fmt: skip
+        "snmpbulkget",
+        "-v2c",
+        "-c",
+        "c-h3c",
+        "-Cr100",
+        lab.address(lab.h3c),
+        f"{IFX_TABLE}.6",
+        f"{IFX_TABLE}.10",
+        f"{IF_TABLE}.8",
+    )
     assert big.returncode == 0, big.stderr
     got = len(parse(big.stdout))
     assert 20 < got < 300

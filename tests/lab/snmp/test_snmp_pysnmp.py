@@ -45,9 +45,14 @@ async def _poll(lab: Lab) -> tuple[list[str], list[str], list[str]]:
     assert error is None and not status, (error, status)
     names: list[str] = []
     async for error, status, _, var_binds in walk_cmd(
-        engine, user, target, ContextData(contextName="acc"), ObjectType(ObjectIdentity(IF_NAME)),
-        lexicographicMode=False, lookupMib=False,
-    ):  # fmt: skip
+        engine,
+        user,
+        target,
+        ContextData(contextName="acc"),
+        ObjectType(ObjectIdentity(IF_NAME)),
+        lexicographicMode=False,
+        lookupMib=False,
+    ):
         assert error is None and not status, (error, status)
         names.extend(str(value) for _, value in var_binds)
     engine.close_dispatcher()

@@ -1,0 +1,136 @@
+"""``egovnet poll`` and ``egovnet monitor run`` (plain click; composed into ``egovnet`` by ``web``).
+
+Both take their components through :func:`inventory.clictx.component`:
+``"monitoring"`` (a :class:`monitoring.service.Monitoring`).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from typing import Any
+
+import click
+
+from inventory.clictx import component
+from inventory.errors import InventoryError
+from monitoring.errors import MonitoringError
+from monitoring.poller import DevicePoll, PollRound
+from monitoring.service import Monitoring
+from monitoring.targets import shard_targets
+
+
+def _monitoring(ctx: click.Context) -> Monitoring:
+    found: Monitoring = component(ctx, "monitoring")
+    found.inventory.ensure_schema()
+    return found
+
+
+def _poll_json(poll: DevicePoll) -> dict[str, Any]:
+    return {
+        "code": poll.code,
+        "ok": poll.ok,
+        "error": poll.error,
+        "duration_ms": round(poll.duration_s * 1000, 1),
+        "requests": poll.requests,
+        "uptime_ticks": poll.uptime_ticks,
+        "sys_name": poll.sys_name,
+        "interfaces": len(poll.interfaces),
+        "interfaces_up": sum(1 for i in poll.interfaces if i.oper_up),
+        "reboot": poll.reboot,
+        "points": poll.points,
+    }
+
+
+def round_json(result: PollRound) -> dict[str, Any]:
+    """A round as the JSON ``poll --once --json`` prints."""
+    return {
+        "devices": len(result.polls),
+        "ok": result.ok,
+        "failed": len(result.failed),
+        "duration_s": round(result.duration_s, 3),
+        "points": result.points,
+        "written": result.written,
+        "polls": [_poll_json(p) for p in result.polls],
+    }
+
+
+@click.command("poll")
+@click.option("--once", is_flag=True, required=True, help="Poll every target once, then exit.")
+@click.option("--shard", default=None, help="Only this shard (a county code, or 'city').")
+@click.option("--all-statuses", is_flag=True, help="Also poll planned and retired nodes.")
+@click.option("--no-write", is_flag=True, help="Do not write points to InfluxDB.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def poll_cmd(
+    ctx: click.Context,
+    once: bool,
+    shard: str | None,
+    all_statuses: bool,
+    no_write: bool,
+    as_json: bool,
+) -> None:
+    """Poll devices over SNMP once and write their points (exit 1 if any device failed)."""
+    try:
+        monitoring = _monitoring(ctx)
+        targets = monitoring.targets(all_statuses=all_statuses)
+        if shard is not None:
+            targets = shard_targets(targets).get(shard, [])
+        poller = monitoring.poller(targets, write=not no_write)
+        result = poller.run_once()
+    except (MonitoringError, InventoryError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(2)
+    if as_json:
+        click.echo(json.dumps(round_json(result), ensure_ascii=False, indent=2))
+    else:
+        for poll in result.polls:
+            status = "ok" if poll.ok else f"FAILED: {poll.error}"
+            click.echo(
+                f"{poll.code:<20} {poll.duration_s * 1000:8.1f} ms  "
+                f"{len(poll.interfaces):3d} interfaces  {poll.points:3d} points  {status}"
+            )
+        click.echo(
+            f"{result.ok}/{len(result.polls)} devices answered in {result.duration_s:.2f} s; "
+            f"{result.points} points{'' if result.written else ' (some spooled)'}"
+        )
+    if result.failed:
+        ctx.exit(1)
+
+
+@click.group("monitor")
+def monitor_cli() -> None:
+    """Scheduled SNMP polling into InfluxDB."""
+
+
+@monitor_cli.command("run")
+@click.option("--shard", "shards", multiple=True, help="Only these shards (repeatable).")
+@click.option("--no-write", is_flag=True, help="Poll without writing (for trials).")
+@click.pass_context
+def monitor_run_cmd(ctx: click.Context, shards: tuple[str, ...], no_write: bool) -> None:
+    """Poll every shard at its level's interval until interrupted (SIGINT/SIGTERM)."""
+    try:
+        service = _monitoring(ctx).service(shards=shards or None, write=not no_write)
+    except (MonitoringError, InventoryError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(2)
+    groups = service.groups()
+    click.echo(
+        f"polling {sum(len(t) for t in groups.values())} devices in "
+        f"{len({s for s, _ in groups})} shard(s); Ctrl-C stops"
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        service.stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        service.start()
+        while not service.wait(1.0):
+            pass
+    finally:
+        service.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo(f"stopped after {service.stats.rounds} rounds", file=sys.stderr)

@@ -1,0 +1,503 @@
+"""The SNMP poller: read every target's interfaces, compute rates, write points.
+
+:class:`Poller` keeps per-device state between polls (row count, whether the
+device has 64-bit counters, interface names and speeds, counter baselines)
+so that a steady-state poll is the fewest GETBULK round trips the device's
+message size allows. Devices are polled concurrently, bounded by
+``max_in_flight``; each has its own timeout, retries and deadline, so a dead
+or slow agent only costs its own slot. Every poll yields a
+:class:`DevicePoll`; rates go through :mod:`monitoring.rates` and points
+through the :mod:`monitoring.schema` builders to the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from monitoring import columns as C
+from monitoring.rates import (
+    CounterSample,
+    CounterTracker,
+    RateConfig,
+    RateStatus,
+    interface_speed_bps,
+    octet_rate_limit,
+)
+from monitoring.schema import DeviceRecord, InterfaceRecord, LinkRecord, poll_time_ns
+from monitoring.snmp.ber import TAG_INTEGER, Value, decode_arcs
+from monitoring.snmp.client import SnmpClient
+from monitoring.snmp.errors import SnmpError
+from monitoring.targets import PollTarget
+
+log = logging.getLogger(__name__)
+
+
+class PointSink(Protocol):
+    """Where points go: :class:`monitoring.writer.InfluxWriter` fits."""
+
+    def extend(self, points: Iterable[str]) -> None: ...
+
+    def flush(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class PollerSettings:
+    """Tuning of the poller (config keys ``monitoring.*``)."""
+
+    timeout: float = 2.0
+    retries: int = 1
+    #: Upper bound of a whole device poll (all its requests), seconds.
+    device_deadline: float = 30.0
+    max_in_flight: int = 256
+    #: Re-read names and speeds every this many polls of a device.
+    static_every: int = 60
+    #: GETBULK max-repetitions before the row count of a device is known.
+    first_repetitions: int = 32
+    local_address: tuple[str, int] = ("0.0.0.0", 0)  # noqa: S104 - must reach the devices
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceReading:
+    """One interface as read in one poll (counters raw, as the agent gave them)."""
+
+    index: int
+    name: str
+    admin_up: bool | None
+    oper_up: bool | None
+    speed_bps: int | None
+    counter_bits: int
+    in_octets: int | None = None
+    out_octets: int | None = None
+    in_ucast_pkts: int | None = None
+    out_ucast_pkts: int | None = None
+    in_errors: int | None = None
+    out_errors: int | None = None
+    in_discards: int | None = None
+    out_discards: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DevicePoll:
+    """Outcome of polling one device once."""
+
+    code: str
+    ok: bool
+    wall: float
+    duration_s: float
+    error: str | None = None
+    requests: int = 0
+    uptime_ticks: int | None = None
+    sys_name: str | None = None
+    interfaces: tuple[InterfaceReading, ...] = ()
+    reboot: bool = False
+    #: Points this poll produced for the writer.
+    points: int = 0
+    #: The ``interface`` records written (rates, deltas, status), one per interface.
+    records: tuple[InterfaceRecord, ...] = ()
+
+    def record(self, interface: str) -> InterfaceRecord:
+        """The record of ``interface`` (KeyError names it when absent)."""
+        for record in self.records:
+            if record.interface == interface:
+                return record
+        raise KeyError(f"{self.code}: no interface {interface!r} in this poll")
+
+
+@dataclass
+class PollRound:
+    """Every device poll of one round, and what was written."""
+
+    polls: list[DevicePoll]
+    started: float
+    duration_s: float
+    points: int = 0
+    written: bool = True
+
+    @property
+    def ok(self) -> int:
+        """How many devices answered."""
+        return sum(1 for p in self.polls if p.ok)
+
+    @property
+    def failed(self) -> list[DevicePoll]:
+        """The polls that failed."""
+        return [p for p in self.polls if not p.ok]
+
+    def by_code(self) -> dict[str, DevicePoll]:
+        """Polls keyed by device code."""
+        return {p.code: p for p in self.polls}
+
+
+@dataclass
+class _DeviceState:
+    rows: int = 0
+    hc: bool | None = None  # None: not known yet
+    use_descr: bool = False
+    polls: int = 0
+    static_due: bool = True
+    uptime: int | None = None
+    static: dict[bytes, tuple[int, str, int | None]] = field(default_factory=dict)
+
+
+def _status(value: Value) -> bool | None:
+    return None if not isinstance(value, int) else value == 1
+
+
+def _text(value: Value) -> str | None:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) and value else None
+
+
+class Poller:
+    """Polls targets over SNMP; optionally writes ``device``/``interface``/``link`` points.
+
+    Use :meth:`run_once` from synchronous code, or ``await poll(...)`` on a
+    running loop (the SNMP socket is bound to the first loop used; a new
+    loop gets a new socket).
+    """
+
+    def __init__(
+        self,
+        targets: Sequence[PollTarget] = (),
+        *,
+        writer: PointSink | None = None,
+        settings: PollerSettings | None = None,
+        rate_config: RateConfig | None = None,
+    ) -> None:
+        self.settings = settings or PollerSettings()
+        self.writer = writer
+        self.targets: list[PollTarget] = list(targets)
+        self.tracker: CounterTracker[tuple[str, int, str]] = CounterTracker(rate_config)
+        self._state: dict[str, _DeviceState] = {}
+        self._client: SnmpClient | None = None
+
+    def set_targets(self, targets: Sequence[PollTarget]) -> None:
+        """Replace the targets (state of devices still present is kept)."""
+        self.targets = list(targets)
+        keep = {t.code for t in targets}
+        for code in [c for c in self._state if c not in keep]:
+            del self._state[code]
+
+    # -- entry points --------------------------------------------------------------
+    def run_once(self, shard: str | None = None) -> PollRound:
+        """Poll every target (or one shard's) once, from synchronous code."""
+
+        async def once() -> PollRound:
+            try:
+                return await self.poll(self._select(shard))
+            finally:
+                await self.close()
+
+        return asyncio.run(once())
+
+    def _select(self, shard: str | None) -> list[PollTarget]:
+        return [t for t in self.targets if shard is None or t.shard == shard]
+
+    async def client(self) -> SnmpClient:
+        """The SNMP client bound to the running loop (opened on first use)."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client.loop is not loop:
+            self._client = SnmpClient(
+                timeout=self.settings.timeout,
+                retries=self.settings.retries,
+                local_address=self.settings.local_address,
+            )
+            await self._client.open()
+        return self._client
+
+    async def close(self) -> None:
+        """Close the SNMP socket."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def poll(self, targets: Sequence[PollTarget] | None = None) -> PollRound:
+        """Poll ``targets`` (default: all) concurrently and write their points."""
+        chosen = self.targets if targets is None else list(targets)
+        client = await self.client()
+        started = time.time()
+        begin = time.monotonic()
+        semaphore = asyncio.Semaphore(self.settings.max_in_flight)
+        lines: list[str] = []
+        records: dict[str, InterfaceRecord] = {}
+
+        async def one(target: PollTarget) -> DevicePoll:
+            async with semaphore:
+                return await self._poll_device(client, target, lines, records)
+
+        polls = list(await asyncio.gather(*(one(t) for t in chosen)))
+        links = self._link_lines(chosen, records, poll_time_ns(started))
+        lines.extend(links)
+        result = PollRound(polls, started, time.monotonic() - begin, points=len(lines))
+        if self.writer is not None and lines:
+            result.written = await asyncio.to_thread(self._write, lines)
+        return result
+
+    def _write(self, lines: list[str]) -> bool:
+        assert self.writer is not None  # noqa: S101 - checked by the caller
+        self.writer.extend(lines)
+        return self.writer.flush()
+
+    # -- one device ------------------------------------------------------------------
+    async def _poll_device(
+        self,
+        client: SnmpClient,
+        target: PollTarget,
+        lines: list[str],
+        records: dict[str, InterfaceRecord],
+    ) -> DevicePoll:
+        state = self._state.setdefault(target.code, _DeviceState())
+        wall = time.time()
+        start = time.monotonic()
+        columns = self._columns(state)
+        try:
+            async with asyncio.timeout(self.settings.device_deadline):
+                walk = await client.walk_columns(
+                    target.host,
+                    target.port,
+                    target.auth,
+                    C.SCALARS,
+                    [c.oid for c in columns],
+                    max_repetitions=(state.rows + 1)
+                    if state.rows
+                    else self.settings.first_repetitions,
+                )
+                values, requests = walk.columns, walk.requests
+                if state.hc is None and not values[len(C.DYNAMIC)]:
+                    # no ifHCInOctets: a 32-bit-only agent; read the ifTable counters now
+                    extra = await client.walk_columns(
+                        target.host,
+                        target.port,
+                        target.auth,
+                        (),
+                        [c.oid for c in C.COUNTERS_32],
+                        max_repetitions=len(values[1]) + 1,
+                    )
+                    columns = [*columns, *C.COUNTERS_32]
+                    values = [*values, *extra.columns]
+                    requests += extra.requests
+        except (SnmpError, TimeoutError, OSError) as exc:
+            duration = time.monotonic() - start
+            error = str(exc) or f"device deadline of {self.settings.device_deadline:g} s passed"
+            log.debug("poll of %s failed: %s", target.code, error)
+            record = DeviceRecord(
+                node=target.code,
+                level=target.level,
+                time_ns=poll_time_ns(wall),
+                up=False,
+                county=target.county,
+                township=target.township,
+                role=target.role,
+                platform=target.platform,
+                poll_ms=duration * 1000.0,
+            )
+            lines.append(record.to_line())
+            return DevicePoll(target.code, False, wall, duration, error=error, points=1)
+        duration = time.monotonic() - start
+        uptime = next((v for _, t, v in walk.scalars[:1] if isinstance(v, int)), None)
+        sys_name = next((_text(v) for _, _, v in walk.scalars[1:2]), None)
+        readings = self._readings(state, columns, values)
+        reboot = uptime is not None and state.uptime is not None and uptime < state.uptime
+        state.uptime = uptime
+        state.polls += 1
+        state.static_due = (
+            reboot or state.static_due or state.polls % self.settings.static_every == 0
+        )
+        built, rate_reboot = self._records(target, readings, uptime, wall, duration, lines, records)
+        return DevicePoll(
+            target.code,
+            True,
+            wall,
+            duration,
+            requests=requests,
+            uptime_ticks=uptime,
+            sys_name=sys_name,
+            interfaces=readings,
+            reboot=reboot or rate_reboot,
+            points=len(built) + 1,
+            records=tuple(built),
+        )
+
+    def _columns(self, state: _DeviceState) -> list[C.Column]:
+        # DYNAMIC first, then the octet counters: _poll_device relies on this order
+        cols: list[C.Column] = [
+            *C.DYNAMIC,
+            *(C.COUNTERS_32 if state.hc is False else C.COUNTERS_64),
+        ]
+        if state.static_due or not state.static:
+            cols += [C.DESCR, *C.STATIC[1:]] if state.use_descr else list(C.STATIC)
+        return cols
+
+    def _readings(
+        self,
+        state: _DeviceState,
+        columns: list[C.Column],
+        values: list[dict[bytes, tuple[int, Value]]],
+    ) -> tuple[InterfaceReading, ...]:
+        if state.hc is None:
+            first_hc = next(i for i, c in enumerate(columns) if c == C.COUNTERS_64[0])
+            state.hc = bool(values[first_hc])
+        unused = C.COUNTERS_32 if state.hc else C.COUNTERS_64
+        by_field = {
+            column.field: found
+            for column, found in zip(columns, values, strict=True)
+            if column not in unused
+        }
+        bits = 64 if state.hc else 32
+        oper = by_field.get("oper", {})
+        state.rows = max(len(oper), 1)
+        if "high_speed" in by_field:
+            self._refresh_static(state, by_field)
+        admin = by_field.get("admin", {})
+        counters = [(f, by_field.get(f, {})) for f in C.COUNTER_FIELDS]
+        out: list[InterfaceReading] = []
+        for suffix, (_, oper_value) in oper.items():
+            static = state.static.get(suffix)
+            if static is None:
+                state.static_due = True
+                arcs = decode_arcs(suffix)
+                static = (arcs[0] if arcs else 0, f"ifIndex{suffix.hex()}", None)
+            kwargs: dict[str, int | None] = {}
+            for name, found in counters:
+                entry = found.get(suffix)
+                kwargs[name] = entry[1] if entry is not None and isinstance(entry[1], int) else None
+            out.append(
+                InterfaceReading(
+                    index=static[0],
+                    name=static[1],
+                    admin_up=_status(admin[suffix][1]) if suffix in admin else None,
+                    oper_up=_status(oper_value),
+                    speed_bps=static[2],
+                    counter_bits=bits,
+                    **kwargs,
+                )
+            )
+        return tuple(out)
+
+    def _refresh_static(
+        self, state: _DeviceState, by_field: dict[str, dict[bytes, tuple[int, Value]]]
+    ) -> None:
+        names = by_field.get("name") or by_field.get("descr") or {}
+        if "name" in by_field and not by_field["name"]:
+            state.use_descr = True
+            state.static_due = True  # read ifDescr next time
+        high = by_field.get("high_speed", {})
+        speed = by_field.get("speed", {})
+        fresh: dict[bytes, tuple[int, str, int | None]] = {}
+        for suffix in by_field.get("oper", {}):
+            arcs = decode_arcs(suffix)
+            index = arcs[0] if arcs else 0
+            name = _text(names[suffix][1]) if suffix in names else None
+            s = speed.get(suffix, (TAG_INTEGER, None))[1]
+            h = high.get(suffix, (TAG_INTEGER, None))[1]
+            bps = interface_speed_bps(
+                s if isinstance(s, int) else None, h if isinstance(h, int) else None
+            )
+            fresh[suffix] = (index, name or f"ifIndex{index}", bps)
+        state.static = fresh
+        state.static_due = state.use_descr and "descr" not in by_field
+
+    # -- rates and points ----------------------------------------------------------
+    def _records(
+        self,
+        target: PollTarget,
+        readings: tuple[InterfaceReading, ...],
+        uptime: int | None,
+        wall: float,
+        duration: float,
+        lines: list[str],
+        records: dict[str, InterfaceRecord],
+    ) -> tuple[list[InterfaceRecord], bool]:
+        """Append the device's lines; return its interface records and whether rates saw a reboot."""
+        time_ns = poll_time_ns(wall)
+        reboot = False
+        built: list[InterfaceRecord] = []
+        links = target.links
+        for reading in readings:
+            deltas: dict[str, int | None] = {}
+            rates: dict[str, float | None] = {}
+            interval: float | None = None
+            if uptime is not None:
+                limit = octet_rate_limit(reading.speed_bps)
+                for name in C.COUNTER_FIELDS:
+                    value = getattr(reading, name)
+                    if value is None:
+                        continue
+                    bits = 32 if name in C.ALWAYS_32 else reading.counter_bits
+                    if value >= 1 << bits:
+                        continue
+                    result = self.tracker.update(
+                        (target.code, reading.index, name),
+                        CounterSample(value, uptime % (1 << 32), wall, bits),
+                        max_rate=limit if name.endswith("octets") else None,
+                    )
+                    if result.status is RateStatus.REBOOT:
+                        reboot = True
+                    if result.ok:
+                        deltas[name] = result.delta
+                        rates[name] = result.rate
+                        interval = result.interval_s
+            in_rate, out_rate = rates.get("in_octets"), rates.get("out_octets")
+            link = links.get(reading.name) if links else None
+            record = InterfaceRecord(
+                node=target.code,
+                level=target.level,
+                interface=reading.name,
+                time_ns=time_ns,
+                county=target.county,
+                township=target.township,
+                link=link,
+                oper_up=reading.oper_up,
+                admin_up=reading.admin_up,
+                speed_bps=reading.speed_bps,
+                in_bps=None if in_rate is None else in_rate * 8.0,
+                out_bps=None if out_rate is None else out_rate * 8.0,
+                in_octets=deltas.get("in_octets"),
+                out_octets=deltas.get("out_octets"),
+                in_errors=deltas.get("in_errors"),
+                out_errors=deltas.get("out_errors"),
+                in_discards=deltas.get("in_discards"),
+                out_discards=deltas.get("out_discards"),
+                interval_s=interval,
+            )
+            lines.append(record.to_line())
+            built.append(record)
+            if link is not None:
+                records[f"{target.code}:{reading.name}"] = record
+        device = DeviceRecord(
+            node=target.code,
+            level=target.level,
+            time_ns=time_ns,
+            up=True,
+            county=target.county,
+            township=target.township,
+            role=target.role,
+            platform=target.platform,
+            uptime_s=None if uptime is None else uptime / 100.0,
+            poll_ms=duration * 1000.0,
+            reboot=reboot,
+            interfaces_total=len(readings),
+            interfaces_up=sum(1 for r in readings if r.oper_up),
+        )
+        lines.append(device.to_line())
+        return built, reboot
+
+    @staticmethod
+    def _link_lines(
+        targets: Sequence[PollTarget], records: dict[str, InterfaceRecord], time_ns: int
+    ) -> list[str]:
+        """One ``link`` point per inventory link with at least one polled end."""
+        labels = {label for t in targets for label in t.links.values()}
+        out: list[str] = []
+        for label in sorted(labels):
+            a_end, _, b_end = label.partition(" -- ")
+            a, b = records.get(a_end), records.get(b_end)
+            if a is None and b is not None:
+                out.append(LinkRecord.from_ends(label, b, None, time_ns=time_ns).to_line())
+            elif a is not None:
+                out.append(LinkRecord.from_ends(label, a, b, time_ns=time_ns).to_line())
+        return out

@@ -1,0 +1,208 @@
+"""Scheduled polling: :class:`MonitorService` runs every shard at its level's interval.
+
+Targets are grouped by shard (county code, ``city`` above the counties) and
+poll interval; each group is one APScheduler 3 interval job on an asyncio
+loop in a background thread (``max_instances=1`` and ``coalesce``: a round
+that overruns is not stacked, a missed one is run once). A later version can
+hand shards to worker machines: a service polls only the shards it is given.
+
+:class:`Monitoring` is the component the application factory builds: it
+turns the inventory into targets and makes pollers, writers and services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from inventory.service import Inventory
+from monitoring.errors import MonitoringConfigError
+from monitoring.influx import InfluxSettings
+from monitoring.poller import PointSink, Poller, PollerSettings, PollRound
+from monitoring.targets import PollTarget, load_targets, shard_targets
+from monitoring.writer import InfluxWriter
+
+log = logging.getLogger(__name__)
+
+#: Called after each scheduled round with the job's shard and the round.
+RoundHook = Callable[[str, PollRound], None]
+
+
+@dataclass
+class ServiceStats:
+    """Rounds run and failed since the service started."""
+
+    rounds: int = 0
+    errors: int = 0
+    last: dict[str, PollRound] = field(default_factory=dict)
+
+
+class MonitorService:
+    """Polls ``poller``'s targets on a schedule until :meth:`stop`.
+
+    ``shards`` limits the service to those shards (default: all).
+    """
+
+    def __init__(
+        self,
+        poller: Poller,
+        *,
+        shards: Iterable[str] | None = None,
+        on_round: RoundHook | None = None,
+    ) -> None:
+        self.poller = poller
+        self.shards = set(shards) if shards is not None else None
+        self.on_round = on_round
+        self.stats = ServiceStats()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._scheduler: AsyncIOScheduler | None = None
+        self._stopped = threading.Event()
+
+    def groups(self) -> dict[tuple[str, float], list[PollTarget]]:
+        """Targets by ``(shard, interval)``: one scheduled job each."""
+        out: dict[tuple[str, float], list[PollTarget]] = {}
+        for shard, targets in shard_targets(self.poller.targets).items():
+            if self.shards is not None and shard not in self.shards:
+                continue
+            for target in targets:
+                out.setdefault((shard, target.interval_s), []).append(target)
+        return out
+
+    def start(self) -> MonitorService:
+        """Start the loop thread and the schedule; the first rounds run at once."""
+        if self._thread is not None:
+            return self
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self._loop = loop
+        self._stopped.clear()
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.call_soon(ready.set)
+            loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="egovnet-monitor", daemon=True)
+        self._thread.start()
+        ready.wait()
+        asyncio.run_coroutine_threadsafe(self._schedule(), loop).result()
+        return self
+
+    async def _schedule(self) -> None:
+        scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
+        now = datetime.now().astimezone()
+        for n, ((shard, interval), targets) in enumerate(sorted(self.groups().items())):
+            scheduler.add_job(
+                self._round,
+                "interval",
+                seconds=interval,
+                args=(shard, targets),
+                id=f"poll:{shard}:{interval:g}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(interval)),
+                next_run_time=now + timedelta(milliseconds=20 * n),
+            )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    async def _round(self, shard: str, targets: Sequence[PollTarget]) -> None:
+        try:
+            result = await self.poller.poll(targets)
+        except Exception:  # a failing round must not stop the schedule
+            self.stats.errors += 1
+            log.exception("poll round of shard %s failed", shard)
+            return
+        self.stats.rounds += 1
+        self.stats.last[shard] = result
+        log.info(
+            "shard %s: %d/%d devices answered in %.1f s, %d points",
+            shard,
+            result.ok,
+            len(result.polls),
+            result.duration_s,
+            result.points,
+        )
+        if self.on_round is not None:
+            self.on_round(shard, result)
+
+    def stop(self) -> None:
+        """Stop the schedule (a running round finishes), close the socket, join the thread."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+
+        async def shutdown() -> None:
+            if self._scheduler is not None and self._scheduler.running:
+                self._scheduler.shutdown(wait=False)
+            await self.poller.close()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+        self._loop = self._thread = self._scheduler = None
+        self._stopped.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until :meth:`stop` was called (True) or ``timeout`` passed (False)."""
+        return self._stopped.wait(timeout)
+
+    def __enter__(self) -> MonitorService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Monitoring:
+    """The monitoring component: targets from the inventory, pollers, writers, services.
+
+    Built once by the application factory; ``influx`` None means points are
+    not written (``poll --once`` still polls and prints).
+    """
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        *,
+        influx: InfluxSettings | None = None,
+        poller: PollerSettings | None = None,
+        intervals: Mapping[str, float] | None = None,
+        statuses: Iterable[str] | None = ("active",),
+    ) -> None:
+        self.inventory = inventory
+        self.influx = influx
+        self.poller_settings = poller or PollerSettings()
+        self.intervals = dict(intervals or {})
+        self.statuses = tuple(statuses) if statuses is not None else None
+
+    def targets(self, *, all_statuses: bool = False) -> list[PollTarget]:
+        """Poll targets from the inventory (every status when ``all_statuses``)."""
+        return load_targets(
+            self.inventory,
+            statuses=None if all_statuses else self.statuses,
+            intervals=self.intervals,
+        )
+
+    def writer(self) -> InfluxWriter:
+        """A batched writer with its spool (MonitoringConfigError if InfluxDB is not set)."""
+        if self.influx is None:
+            raise MonitoringConfigError("influx.url is not set: nowhere to write points")
+        return InfluxWriter.from_settings(self.influx)
+
+    def poller(self, targets: Sequence[PollTarget], *, write: bool = True) -> Poller:
+        """A poller for ``targets``, writing to InfluxDB when configured and ``write``."""
+        sink: PointSink | None = self.writer() if write and self.influx is not None else None
+        return Poller(targets, writer=sink, settings=self.poller_settings)
+
+    def service(self, *, shards: Iterable[str] | None = None, write: bool = True) -> MonitorService:
+        """A :class:`MonitorService` over every current target."""
+        return MonitorService(self.poller(self.targets(), write=write), shards=shards)
