@@ -99,9 +99,15 @@ def test_targets_come_from_the_inventory(city: City, caplog: pytest.LogCaptureFi
     assert core.county is None and core.shard == "city" and core.auth.version == "v3"
     assert county.county == "411302" and county.township is None and county.auth.version == "v2c"
     assert (township.county, township.township) == ("411302", "411302001")
-    assert county.links == {
-        "GigabitEthernet1/0/1": "411302:GigabitEthernet1/0/1 -- 4113:10GE1/0/2",
-        "GigabitEthernet1/0/2": "411302001:GigabitEthernet0/0/1 -- 411302:GigabitEthernet1/0/2",
+    uplink = "411302:GigabitEthernet1/0/1 -- 4113:10GE1/0/2"
+    downlink = "411302001:GigabitEthernet0/0/1 -- 411302:GigabitEthernet1/0/2"
+    assert county.links == {  # the inventory's names and the short forms agents report
+        "GigabitEthernet1/0/1": uplink,
+        "Gi1/0/1": uplink,
+        "GE1/0/1": uplink,
+        "GigabitEthernet1/0/2": downlink,
+        "Gi1/0/2": downlink,
+        "GE1/0/2": downlink,
     }
     assert SECRET not in repr(county) and "privkey-lab" not in repr(core)
     every = {
