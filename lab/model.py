@@ -114,6 +114,8 @@ class LabDeviceSpec:
     model: str = ""
     serial: str = ""
     location: str = ""
+    #: False for old gear that only has 32-bit interface counters (no ifHC* columns).
+    counters64: bool = True
 
 
 def routing_table(spec: LabDeviceSpec) -> list[LabRoute]:

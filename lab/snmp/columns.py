@@ -257,7 +257,10 @@ DEFINITIONS: list[tuple[Oid, str, Fn]] = [
     ((*LLDP_LOCAL, 6), "scalar", _const(LLDP_CAPS)),
 ]
 DEFINITIONS += [((*IF_TABLE, n), "if", fn) for n, fn in _IF]
-DEFINITIONS += [((*IFX_TABLE, n), "if", fn) for n, fn in _IFX]
+#: ifXTable's 64-bit counter columns live in their own table: empty on a device
+#: whose spec has ``counters64=False`` (old gear with 32-bit counters only).
+HC_COLUMNS = frozenset(range(6, 14))
+DEFINITIONS += [((*IFX_TABLE, n), "if_hc" if n in HC_COLUMNS else "if", fn) for n, fn in _IFX]
 DEFINITIONS += [((*IP_FORWARD, 4, 1, n), "ip_cidr", fn) for n, fn in _IP_CIDR]
 DEFINITIONS += [((*IP_FORWARD, 7, 1, n), "inet_cidr", fn) for n, fn in _INET_CIDR]
 DEFINITIONS += [((*LLDP_LOCAL, 7, 1, n), "lldp_loc", fn) for n, fn in _LLDP_LOC_PORT]

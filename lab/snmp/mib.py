@@ -119,6 +119,9 @@ class DeviceMib:
         self.tables: dict[str, Table] = {
             "scalar": Table.of([((0,), None)]),
             "if": Table.of([((r.iface.index,), r) for r in self.if_rows]),
+            "if_hc": Table.of(
+                [((r.iface.index,), r) for r in self.if_rows] if spec.counters64 else []
+            ),
             "lldp_loc": Table.of([((r.iface.index,), r) for r in self.if_rows if r.kind.connector]),
             "lldp_rem": Table.of(
                 [((0, r.local.index, 1), r) for r in self.lldp_rows], present=_lldp_present
