@@ -23,7 +23,7 @@ from monitoring.targets import shard_targets
 
 def _monitoring(ctx: click.Context) -> Monitoring:
     found: Monitoring = component(ctx, "monitoring")
-    found.inventory.ensure_schema()
+    found.ensure_schema()
     return found
 
 
@@ -107,11 +107,16 @@ def monitor_cli() -> None:
 @monitor_cli.command("run")
 @click.option("--shard", "shards", multiple=True, help="Only these shards (repeatable).")
 @click.option("--no-write", is_flag=True, help="Poll without writing (for trials).")
+@click.option("--no-alarms", is_flag=True, help="Do not evaluate alarm rules after each round.")
 @click.pass_context
-def monitor_run_cmd(ctx: click.Context, shards: tuple[str, ...], no_write: bool) -> None:
-    """Poll every shard at its level's interval until interrupted (SIGINT/SIGTERM)."""
+def monitor_run_cmd(
+    ctx: click.Context, shards: tuple[str, ...], no_write: bool, no_alarms: bool
+) -> None:
+    """Poll every shard at its level's interval, evaluating alarms, until SIGINT/SIGTERM."""
     try:
-        service = _monitoring(ctx).service(shards=shards or None, write=not no_write)
+        service = _monitoring(ctx).service(
+            shards=shards or None, write=not no_write, alarms=not no_alarms
+        )
     except (MonitoringError, InventoryError) as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)

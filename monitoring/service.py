@@ -22,9 +22,15 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from inventory.service import Inventory
+from monitoring.alarms import AlarmEvaluator
 from monitoring.errors import MonitoringConfigError
-from monitoring.influx import InfluxSettings
+from monitoring.health import HealthReader
+from monitoring.influx import InfluxClient, InfluxSettings
+from monitoring.lookup import departments_by_node
+from monitoring.notify import Notifier
 from monitoring.poller import PointSink, Poller, PollerSettings, PollRound
+from monitoring.settings import AlarmSettings
+from monitoring.store import AlarmStore
 from monitoring.targets import PollTarget, load_targets, shard_targets
 from monitoring.writer import InfluxWriter
 
@@ -116,6 +122,9 @@ class MonitorService:
     async def _round(self, shard: str, targets: Sequence[PollTarget]) -> None:
         try:
             result = await self.poller.poll(targets)
+        except asyncio.CancelledError:  # stop() while a round was in flight
+            log.info("poll round of shard %s stopped", shard)
+            return
         except Exception:  # a failing round must not stop the schedule
             self.stats.errors += 1
             log.exception("poll round of shard %s failed", shard)
@@ -131,7 +140,11 @@ class MonitorService:
             result.points,
         )
         if self.on_round is not None:
-            self.on_round(shard, result)
+            # off the loop: a hook may touch the database or send notifications
+            try:
+                await asyncio.to_thread(self.on_round, shard, result)
+            except Exception:  # a failing hook must not stop the schedule
+                log.exception("round hook of shard %s failed", shard)
 
     def stop(self) -> None:
         """Stop the schedule (a running round finishes), close the socket, join the thread."""
@@ -177,12 +190,38 @@ class Monitoring:
         poller: PollerSettings | None = None,
         intervals: Mapping[str, float] | None = None,
         statuses: Iterable[str] | None = ("active",),
+        alarms: AlarmSettings | None = None,
     ) -> None:
         self.inventory = inventory
+        self.alarm_settings = alarms or AlarmSettings()
         self.influx = influx
         self.poller_settings = poller or PollerSettings()
         self.intervals = dict(intervals or {})
         self.statuses = tuple(statuses) if statuses is not None else None
+
+    def ensure_schema(self) -> None:
+        """Create or upgrade the inventory's tables, then monitoring's own (alarms)."""
+        self.inventory.ensure_schema()
+        self.alarm_store().ensure_schema()
+
+    def alarm_store(self) -> AlarmStore:
+        """The alarm table, in the inventory's database."""
+        return AlarmStore(self.inventory.engine)
+
+    def alarm_evaluator(self, *, notifiers: Sequence[Notifier] | None = None) -> AlarmEvaluator:
+        """An evaluator with the configured thresholds and notifiers (``notifiers`` overrides)."""
+        return AlarmEvaluator(
+            self.alarm_store(),
+            self.alarm_settings.thresholds,
+            departments=lambda: departments_by_node(self.inventory),
+            notifiers=self.alarm_settings.notifiers() if notifiers is None else notifiers,
+        )
+
+    def health(self) -> HealthReader:
+        """Health queries on the configured InfluxDB (MonitoringConfigError if not set)."""
+        if self.influx is None:
+            raise MonitoringConfigError("influx.url is not set: no data to read")
+        return HealthReader(InfluxClient(self.influx))
 
     def targets(self, *, all_statuses: bool = False) -> list[PollTarget]:
         """Poll targets from the inventory (every status when ``all_statuses``)."""
@@ -203,6 +242,14 @@ class Monitoring:
         sink: PointSink | None = self.writer() if write and self.influx is not None else None
         return Poller(targets, writer=sink, settings=self.poller_settings)
 
-    def service(self, *, shards: Iterable[str] | None = None, write: bool = True) -> MonitorService:
-        """A :class:`MonitorService` over every current target."""
-        return MonitorService(self.poller(self.targets(), write=write), shards=shards)
+    def service(
+        self, *, shards: Iterable[str] | None = None, write: bool = True, alarms: bool = True
+    ) -> MonitorService:
+        """A :class:`MonitorService` over every current target, evaluating alarms after each round.
+
+        Call :meth:`ensure_schema` first when ``alarms`` is on.
+        """
+        hook = self.alarm_evaluator().on_round if alarms else None
+        return MonitorService(
+            self.poller(self.targets(), write=write), shards=shards, on_round=hook
+        )

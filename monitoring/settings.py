@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,9 @@ from inventory.options import ConfigError, Option
 
 from .errors import MonitoringConfigError
 from .influx import InfluxSettings
+from .notify import EmailNotifier, Notifier, WebhookNotifier
 from .poller import PollerSettings
+from .rules import AlarmThresholds
 
 OPTIONS: tuple[Option, ...] = (
     Option(
@@ -41,7 +43,82 @@ OPTIONS: tuple[Option, ...] = (
     Option("monitoring.timeout", 2.0, "SNMP request timeout, seconds", float),
     Option("monitoring.retries", 1, "SNMP retries per request", int),
     Option("monitoring.max_in_flight", 256, "devices polled at the same time", int),
+    Option(
+        "alarms.webhook_url",
+        None,
+        "POST each raised/cleared alarm as JSON to this URL (may hold a token: kept secret)",
+        secret=True,
+    ),
+    Option("alarms.smtp_host", None, "SMTP relay for alarm e-mails; unset = no e-mail"),
+    Option("alarms.smtp_port", 25, "SMTP relay port", int),
+    Option("alarms.smtp_from", "egovnet@localhost", "sender of alarm e-mails"),
+    Option("alarms.smtp_to", "", "recipients of alarm e-mails, comma-separated"),
+    Option("alarms.flap_changes", 3, "link state changes that make a link flapping", int),
+    Option("alarms.flap_window_s", 600.0, "window of the flapping rule, seconds", float),
+    Option("alarms.utilisation_pct", 80.0, "utilisation alarm threshold, percent", float),
+    Option("alarms.utilisation_for_s", 300.0, "how long utilisation must stay high, s", float),
+    Option("alarms.error_pct", 1.0, "error alarm threshold, percent of packets", float),
+    Option("alarms.errors_for_s", 300.0, "how long the error rate must stay high, s", float),
+    Option("alarms.unreachable_polls", 2, "failed polls in a row before 'unreachable'", int),
+    Option("alarms.disabled", "", "rules not evaluated, comma-separated (e.g. link_flapping)"),
 )
+
+
+def _names(text: str | None) -> tuple[str, ...]:
+    """Comma-separated names.
+
+    >>> _names(" a@x.cn, b@y.cn ,")
+    ('a@x.cn', 'b@y.cn')
+    """
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    """Alarm rule thresholds and where notifications go (config keys ``alarms.*``)."""
+
+    thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
+    webhook_url: str | None = field(default=None, repr=False)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "egovnet@localhost"
+    smtp_to: tuple[str, ...] = ()
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> AlarmSettings:
+        """Build from resolved option values (ConfigError names a bad key)."""
+        try:
+            thresholds = AlarmThresholds(
+                flap_changes=values["alarms.flap_changes"],
+                flap_window_s=values["alarms.flap_window_s"],
+                utilisation_pct=values["alarms.utilisation_pct"],
+                utilisation_for_s=values["alarms.utilisation_for_s"],
+                error_pct=values["alarms.error_pct"],
+                errors_for_s=values["alarms.errors_for_s"],
+                unreachable_polls=values["alarms.unreachable_polls"],
+                disabled=frozenset(_names(values["alarms.disabled"])),
+            )
+            settings = cls(
+                thresholds=thresholds,
+                webhook_url=values["alarms.webhook_url"] or None,
+                smtp_host=values["alarms.smtp_host"] or None,
+                smtp_port=values["alarms.smtp_port"],
+                smtp_from=values["alarms.smtp_from"],
+                smtp_to=_names(values["alarms.smtp_to"]),
+            )
+            settings.notifiers()  # validate now, not at the first alarm
+        except MonitoringConfigError as exc:
+            raise ConfigError(str(exc)) from None
+        return settings
+
+    def notifiers(self) -> list[Notifier]:
+        """The configured notifiers (webhook and/or e-mail)."""
+        out: list[Notifier] = []
+        if self.webhook_url:
+            out.append(WebhookNotifier(self.webhook_url))
+        if self.smtp_host:
+            out.append(EmailNotifier(self.smtp_host, self.smtp_port, self.smtp_from, self.smtp_to))
+        return out
 
 
 @dataclass(frozen=True)
@@ -51,6 +128,7 @@ class MonitoringSettings:
     influx: InfluxSettings | None
     poller: PollerSettings
     intervals: Mapping[str, float]
+    alarms: AlarmSettings = AlarmSettings()
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any], *, instance_path: str) -> MonitoringSettings:
@@ -79,4 +157,5 @@ class MonitoringSettings:
             retries=values["monitoring.retries"],
             max_in_flight=values["monitoring.max_in_flight"],
         )
-        return cls(influx=influx, poller=poller, intervals=intervals)
+        alarms = AlarmSettings.from_values(values)
+        return cls(influx=influx, poller=poller, intervals=intervals, alarms=alarms)

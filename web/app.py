@@ -33,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         influx=config.monitoring.influx,
         poller=config.monitoring.poller,
         intervals=config.monitoring.intervals,
+        alarms=config.monitoring.alarms,
     )
     app.extensions["egovnet"] = {"config": config, "inventory": inventory, "monitoring": monitoring}
 

@@ -11,6 +11,7 @@ from inventory.cli import inventory_cli
 from inventory.clictx import COMPONENTS_KEY
 from lab.cli import lab_cli
 from monitoring.cli import monitor_cli, poll_cmd
+from monitoring.cli_ops import alarms_cmd, health_cmd, report_cli
 
 from .app import create_app
 from .demo import demo_cmd
@@ -39,6 +40,9 @@ cli.add_command(demo_cmd)
 cli.add_command(lab_cli)
 cli.add_command(poll_cmd)
 cli.add_command(monitor_cli)
+cli.add_command(health_cmd)
+cli.add_command(alarms_cmd)
+cli.add_command(report_cli)
 
 
 def main() -> None:

@@ -5,8 +5,10 @@
 2. bring up the emulated extranet for it (``egovnet lab up``), unless one runs;
 3. use the configured InfluxDB, or start a local ``influxd`` in the instance
    folder;
-4. poll every lab device on a schedule, writing to InfluxDB, and print each
-   round, until Ctrl-C (or ``--rounds``); then stop what it started.
+4. poll every lab device on a schedule, writing to InfluxDB, evaluate the
+   alarm rules after each round (raised and cleared alarms are printed, and
+   stored; ``egovnet alarms`` lists them), until Ctrl-C (or ``--rounds``); then
+   stop what it started.
 
 The console joins this job when it exists.
 """
@@ -132,7 +134,10 @@ def demo_cmd(
         influx=settings,
         poller=configured.poller_settings,
         intervals={level: interval for level in LEVELS},
+        alarms=configured.alarm_settings,
     )
+    monitoring.ensure_schema()
+    evaluator = monitoring.alarm_evaluator()
     lab_codes = set(lab_service.status(state_dir)[0]["devices"])
     targets = load_targets(inv, statuses=None, intervals=monitoring.intervals, codes=lab_codes)
     done = threading.Event()
@@ -141,6 +146,10 @@ def demo_cmd(
     def on_round(shard: str, result: PollRound) -> None:
         nonlocal count
         count += 1
+        for event in evaluator.evaluate(result):
+            click.echo(
+                f"{time.strftime('%H:%M:%S')} alarm {event.subject().removeprefix('[egovnet] ')}"
+            )
         failed = ", ".join(p.code for p in result.failed[:5])
         click.echo(
             f"{time.strftime('%H:%M:%S')} shard {shard}: {result.ok}/{len(result.polls)} devices "

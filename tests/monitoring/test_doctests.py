@@ -12,6 +12,12 @@ MODULES = [
     "monitoring.influx",
     "monitoring.rates",
     "monitoring.schema",
+    "monitoring.alarms",
+    "monitoring.chart",
+    "monitoring.health",
+    "monitoring.notify",
+    "monitoring.report",
+    "monitoring.settings",
 ]
 
 

@@ -146,3 +146,15 @@ def spec_interface(device: LabDevice, name: str) -> LabInterface | None:
 def prefixlen(mask: str) -> int:
     """Dotted mask -> length."""
     return ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
+
+
+def shorten(name: str, table: tuple[tuple[str, str], ...]) -> str:
+    """The short form of an interface name by a platform's ``(full, short)`` table.
+
+    >>> shorten("GigabitEthernet0/1", (("GigabitEthernet", "Gi"),))
+    'Gi0/1'
+    """
+    for full, short in table:
+        if name.startswith(full):
+            return short + name[len(full) :]
+    return name

@@ -13,6 +13,7 @@ from lab.devices.dialects.common import (
     mac_dashed,
     neighbors,
     prefixlen,
+    shorten,
     spec_interface,
     split_address,
     uptime_parts,
@@ -26,10 +27,7 @@ SHORT = (("Ten-GigabitEthernet", "XGE"), ("GigabitEthernet", "GE"), ("LoopBack",
 
 def short_name(name: str) -> str:
     """``GigabitEthernet1/0/1`` -> ``GE1/0/1``."""
-    for full, short in SHORT:
-        if name.startswith(full):
-            return short + name[len(full) :]
-    return name
+    return shorten(name, SHORT)
 
 
 def comware_initial_config(device: LabDevice) -> str:

@@ -13,6 +13,7 @@ from lab.devices.dialects.common import (
     mac_dashed,
     neighbors,
     prefixlen,
+    shorten,
     spec_interface,
     split_address,
     uptime_parts,
@@ -26,10 +27,7 @@ SHORT = (("XGigabitEthernet", "XGE"), ("GigabitEthernet", "GE"), ("Ethernet", "E
 
 def short_name(name: str) -> str:
     """``GigabitEthernet0/0/1`` -> ``GE0/0/1`` (as LLDP/ARP tables print it)."""
-    for full, short in SHORT:
-        if name.startswith(full):
-            return short + name[len(full) :]
-    return name
+    return shorten(name, SHORT)
 
 
 def _cipher(secret: str) -> str:

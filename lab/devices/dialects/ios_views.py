@@ -13,6 +13,7 @@ from lab.devices.dialects.common import (
     mac_dotted,
     neighbors,
     prefixlen,
+    shorten,
     spec_interface,
     split_address,
     uptime_parts,
@@ -26,10 +27,7 @@ SHORT = (("GigabitEthernet", "Gi"), ("FastEthernet", "Fa"), ("TenGigabitEthernet
 
 def short_name(name: str) -> str:
     """``GigabitEthernet0/1`` -> ``Gi0/1``."""
-    for full, short in SHORT:
-        if name.startswith(full):
-            return short + name[len(full) :]
-    return name
+    return shorten(name, SHORT)
 
 
 def ios_initial_config(device: LabDevice) -> str:
