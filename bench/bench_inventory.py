@@ -126,7 +126,7 @@ def main() -> None:
 
         import yaml
 
-        from inventory.bundle import load_yaml_with_lines
+        from inventory.yamlio import load_yaml_with_lines
 
         data = bundle.read_bytes()
         t0 = time.perf_counter()

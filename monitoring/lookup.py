@@ -16,8 +16,8 @@ from inventory.models import Department, Link, Node
 from inventory.service import Inventory
 from monitoring.targets import (
     DEFAULT_INTERVALS,
-    _ancestor_codes,
-    _NodeRow,
+    NodeRow,
+    ancestor_codes,
     interface_aliases,
     link_label,
 )
@@ -69,12 +69,12 @@ def nodes(
     wanted = set(statuses) if statuses is not None else None
     with inventory.sessions() as session:
         found = list(session.execute(select(Node)).scalars())
-        rows = [_NodeRow.of(n) for n in found]
+        rows = [NodeRow.of(n) for n in found]
         names = {n.code: n.name for n in found}
     by_id = {r.id: r for r in rows}
     out: dict[str, NodeInfo] = {}
     for row in rows:
-        county, township = _ancestor_codes(row, by_id)
+        county, township = ancestor_codes(row, by_id)
         out[row.code] = NodeInfo(
             code=row.code,
             name=names[row.code],

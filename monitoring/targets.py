@@ -122,7 +122,7 @@ def auth_from_credentials(name: str, creds: CredentialSet, context: str = "") ->
 
 
 @dataclass(frozen=True)
-class _NodeRow:
+class NodeRow:
     """The columns of a node the poller needs, detached from the session."""
 
     id: int
@@ -137,7 +137,7 @@ class _NodeRow:
     status: str
 
     @classmethod
-    def of(cls, node: Node) -> _NodeRow:
+    def of(cls, node: Node) -> NodeRow:
         return cls(
             node.id,
             node.code,
@@ -152,10 +152,10 @@ class _NodeRow:
         )
 
 
-def _ancestor_codes(node: _NodeRow, by_id: Mapping[int, _NodeRow]) -> tuple[str | None, str | None]:
+def ancestor_codes(node: NodeRow, by_id: Mapping[int, NodeRow]) -> tuple[str | None, str | None]:
     """``(county code, township code)``: the nearest division nodes at or above ``node``."""
     county = township = None
-    current: _NodeRow | None = node
+    current: NodeRow | None = node
     while current is not None:
         if current.level == "township" and current.role == "township-router" and township is None:
             township = current.code
@@ -186,7 +186,7 @@ def load_targets(
     # Read everything, then close the session: the credential store opens its own
     # (and SQLite takes a write lock per transaction in this inventory).
     with inventory.sessions() as session:
-        nodes = [_NodeRow.of(n) for n in session.execute(select(Node)).scalars()]
+        nodes = [NodeRow.of(n) for n in session.execute(select(Node)).scalars()]
         rows = session.execute(
             select(a_node.code, Link.a_interface, b_node.code, Link.b_interface)
             .join(a_node, Link.a_node_id == a_node.id)
@@ -214,7 +214,7 @@ def load_targets(
         except TargetError as exc:
             skipped.setdefault(str(exc), []).append(node.code)
             continue
-        county, township = _ancestor_codes(node, by_id)
+        county, township = ancestor_codes(node, by_id)
         targets.append(
             PollTarget(
                 code=node.code,
@@ -238,7 +238,7 @@ def load_targets(
 
 
 def _resolve(
-    store: CredentialStore, node: _NodeRow, cache: dict[str, SnmpAuth | TargetError]
+    store: CredentialStore, node: NodeRow, cache: dict[str, SnmpAuth | TargetError]
 ) -> SnmpAuth:
     name = node.credential_ref
     if not name:

@@ -23,7 +23,7 @@ from lab.snmp.ber import (
     read_integer,
     read_octets,
 )
-from lab.snmp.errors import BerError, EndpointConfigError, SnmpLabError
+from lab.snmp.errors import DECODE_ERRORS, BerError, EndpointConfigError, SnmpLabError
 from lab.snmp.mib import DeviceMib
 from lab.snmp.pdu import answer, decode_pdu, read_request_id, response_pdu
 from lab.snmp.usm import (
@@ -50,6 +50,7 @@ from lab.snmp.usm import (
     scoped_pdu,
     zeroed,
 )
+from monitoring.snmp.errors import SnmpDecodeError
 
 T = TypeVar("T")
 #: snmpEngineBoots of new endpoints: grows across restarts and within a process, so a
@@ -164,7 +165,7 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
             return  # an unreachable device (fault injection) does not even answer discovery
         try:
             reply = self.handle(data)
-        except SnmpLabError:
+        except (SnmpLabError, SnmpDecodeError):
             self.stats["snmpInASNParseErrs"] += 1
             return
         if reply is not None and self._transport is not None:
@@ -235,7 +236,7 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
             _context_engine, cur = read_octets(plain, s_start)
             context, cur = read_octets(plain, cur)
             request, _ = decode_pdu(plain, cur)
-        except (BerError, ValueError):
+        except (BerError, SnmpDecodeError, ValueError):
             return self._report(msg, DECRYPTION_ERRORS)
         code = group.contexts.get(context)
         if not code:
@@ -258,7 +259,7 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
             s_start, _ = expect(payload, 0, TAG_SEQUENCE)
             _, cur = read_octets(payload, s_start)
             _, cur = read_octets(payload, cur)
-        except BerError:
+        except DECODE_ERRORS:
             return 0
         return read_request_id(payload, cur)
 

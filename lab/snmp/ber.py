@@ -20,6 +20,30 @@ from __future__ import annotations
 
 from lab.snmp.errors import BerError
 
+# The primitives the poller's client and the lab's agent share live in the product
+# (the lab may depend on monitoring, never the other way round).
+from monitoring.snmp.ber import (
+    encode_length as encode_length,
+)
+from monitoring.snmp.ber import (
+    encode_octets as encode_octets,
+)
+from monitoring.snmp.ber import (
+    expect as expect,
+)
+from monitoring.snmp.ber import (
+    read_integer as read_integer,
+)
+from monitoring.snmp.ber import (
+    read_octets as read_octets,
+)
+from monitoring.snmp.ber import (
+    read_tlv as read_tlv,
+)
+from monitoring.snmp.ber import (
+    tlv as tlv,
+)
+
 TAG_INTEGER = 0x02
 TAG_OCTET_STRING = 0x04
 TAG_NULL = 0x05
@@ -50,20 +74,6 @@ Oid = tuple[int, ...]
 
 
 # -- writing ----------------------------------------------------------------
-def encode_length(length: int) -> bytes:
-    """Definite-form length octets."""
-    if length < 0x80:
-        return bytes((length,))
-    if length < 0x100:
-        return bytes((0x81, length))
-    if length < 0x10000:
-        return bytes((0x82, length >> 8, length & 0xFF))
-    return b"\x83" + length.to_bytes(3, "big")
-
-
-def tlv(tag: int, content: bytes) -> bytes:
-    """One complete TLV."""
-    return bytes((tag,)) + encode_length(len(content)) + content
 
 
 def encode_integer(value: int, tag: int = TAG_INTEGER) -> bytes:
@@ -77,11 +87,6 @@ def encode_unsigned(tag: int, value: int) -> bytes:
     """Counter32, Gauge32, TimeTicks or Counter64 (non-negative, minimal length)."""
     size = value.bit_length() // 8 + 1
     return bytes((tag, size)) + value.to_bytes(size, "big")
-
-
-def encode_octets(value: bytes) -> bytes:
-    """An OCTET STRING."""
-    return tlv(TAG_OCTET_STRING, value)
 
 
 def encode_oid_content(oid: Oid) -> bytes:
@@ -119,34 +124,6 @@ def encode_ipaddress(dotted: str) -> bytes:
 
 
 # -- reading ----------------------------------------------------------------
-def read_tlv(data: bytes, pos: int) -> tuple[int, int, int]:
-    """Return ``(tag, content_start, content_end)`` of the TLV at ``pos``."""
-    try:
-        tag = data[pos]
-        first = data[pos + 1]
-    except IndexError as exc:
-        raise BerError(f"truncated TLV at offset {pos}") from exc
-    pos += 2
-    if first & 0x80:
-        count = first & 0x7F
-        if count == 0 or count > 4 or pos + count > len(data):
-            raise BerError(f"unsupported length form at offset {pos - 1}")
-        length = int.from_bytes(data[pos : pos + count], "big")
-        pos += count
-    else:
-        length = first
-    end = pos + length
-    if end > len(data):
-        raise BerError(f"TLV at offset {pos} overruns the datagram")
-    return tag, pos, end
-
-
-def expect(data: bytes, pos: int, tag: int) -> tuple[int, int]:
-    """Read a TLV that must carry ``tag``; return its content bounds."""
-    got, start, end = read_tlv(data, pos)
-    if got != tag:
-        raise BerError(f"expected tag 0x{tag:02x} at offset {pos}, found 0x{got:02x}")
-    return start, end
 
 
 def decode_integer(data: bytes, start: int, end: int) -> int:
@@ -154,18 +131,6 @@ def decode_integer(data: bytes, start: int, end: int) -> int:
     if end - start > 9 or end == start:
         raise BerError(f"bad INTEGER length at offset {start}")
     return int.from_bytes(data[start:end], "big", signed=True)
-
-
-def read_integer(data: bytes, pos: int) -> tuple[int, int]:
-    """Read an INTEGER TLV; return ``(value, next_pos)``."""
-    start, end = expect(data, pos, TAG_INTEGER)
-    return decode_integer(data, start, end), end
-
-
-def read_octets(data: bytes, pos: int) -> tuple[bytes, int]:
-    """Read an OCTET STRING TLV; return ``(value, next_pos)``."""
-    start, end = expect(data, pos, TAG_OCTET_STRING)
-    return data[start:end], end
 
 
 def decode_oid(content: bytes) -> Oid:

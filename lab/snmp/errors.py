@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lab.errors import LabError
+from monitoring.snmp.errors import SnmpDecodeError
 
 
 class SnmpLabError(LabError):
@@ -15,3 +16,8 @@ class BerError(SnmpLabError):
 
 class EndpointConfigError(SnmpLabError):
     """Devices asked to share an endpoint cannot be told apart, or are unknown."""
+
+
+#: What a malformed message raises: the lab's own BER errors and the shared
+#: decoder's (``monitoring.snmp.ber``).
+DECODE_ERRORS: tuple[type[Exception], ...] = (BerError, SnmpDecodeError)

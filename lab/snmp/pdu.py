@@ -25,7 +25,7 @@ from lab.snmp.ber import (
     read_varbind_oids,
     tlv,
 )
-from lab.snmp.errors import BerError
+from lab.snmp.errors import DECODE_ERRORS, BerError
 from lab.snmp.mib import DeviceMib, Poll
 
 TOO_BIG = 1
@@ -65,7 +65,7 @@ def read_request_id(data: bytes, pos: int) -> int:
         _, start, _ = read_tlv(data, pos)
         tag, s, e = read_tlv(data, start)
         return decode_integer(data, s, e) if tag == TAG_INTEGER else 0
-    except BerError:
+    except DECODE_ERRORS:
         return 0
 
 

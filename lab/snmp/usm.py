@@ -36,6 +36,8 @@ from lab.snmp.ber import (
     tlv,
 )
 from lab.snmp.errors import BerError, SnmpLabError
+from monitoring.snmp.usm import localize_key as localize_key  # shared with the poller
+from monitoring.snmp.usm import password_to_key as password_to_key
 
 FLAG_AUTH = 0x01
 FLAG_PRIV = 0x02
@@ -104,21 +106,6 @@ def priv_protocol(name: str) -> PrivProtocol:
 
 
 @functools.lru_cache(maxsize=1024)
-def password_to_key(hash_name: str, password: str) -> bytes:
-    """RFC 3414 A.2: hash of the password repeated to 1,048,576 octets."""
-    raw = password.encode()
-    if len(raw) < 8:
-        raise SnmpLabError("SNMPv3 passwords need at least 8 characters")
-    expanded = (raw * (1_048_576 // len(raw) + 1))[:1_048_576]
-    return hashlib.new(hash_name, expanded).digest()
-
-
-def localize_key(hash_name: str, password: str, engine_id: bytes) -> bytes:
-    """The key of ``password`` localised to ``engine_id``."""
-    ku = password_to_key(hash_name, password)
-    return hashlib.new(hash_name, ku + engine_id + ku).digest()
-
-
 @dataclass
 class UsmUser:
     """One USM user on one engine; keys are localised on first use."""
