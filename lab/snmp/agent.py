@@ -41,16 +41,15 @@ from lab.snmp.usm import (
     UsmUser,
     V3Message,
     auth_protocol,
-    decode_v3,
     encode_v3,
     engine_id_for,
     priv_protocol,
     random_salt,
     report_varbind,
     scoped_pdu,
-    zeroed,
 )
 from monitoring.snmp.errors import SnmpDecodeError
+from monitoring.snmp.usm import decode_v3_after_version
 
 T = TypeVar("T")
 #: snmpEngineBoots of new endpoints: grows across restarts and within a process, so a
@@ -178,7 +177,7 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
         if version == 1:
             return self._v2c(data, pos)
         if version == 3:
-            return self._v3(decode_v3(data, pos), data)
+            return self._v3(decode_v3_after_version(data, pos), data)
         self.stats["snmpInBadVersions"] += 1
         return None
 
@@ -212,7 +211,7 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
             return self._report(msg, UNKNOWN_USER_NAMES)
         if not level & FLAG_AUTH:
             return self._report(msg, UNSUPPORTED_SEC_LEVELS)
-        whole = zeroed(data, msg)
+        whole = msg.zeroed(data)
         group = next(
             (
                 g for g in groups

@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import os
 from dataclasses import dataclass, field
-
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-from cryptography.hazmat.decrepit.ciphers.modes import CFB
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from lab.snmp.ber import (
     TAG_COUNTER32,
@@ -29,15 +24,14 @@ from lab.snmp.ber import (
     encode_octets,
     encode_oid_content,
     encode_unsigned,
-    expect,
-    read_integer,
-    read_octets,
-    read_tlv,
     tlv,
 )
-from lab.snmp.errors import BerError, SnmpLabError
+from lab.snmp.errors import SnmpLabError
+from monitoring.snmp.usm import AuthProtocol as AuthProtocol
+from monitoring.snmp.usm import V3Message as V3Message
 from monitoring.snmp.usm import localize_key as localize_key  # shared with the poller
 from monitoring.snmp.usm import password_to_key as password_to_key
+from monitoring.snmp.usm import usm_decrypt, usm_digest, usm_encrypt
 
 FLAG_AUTH = 0x01
 FLAG_PRIV = 0x02
@@ -53,15 +47,6 @@ UNKNOWN_ENGINE_IDS: Oid = (*_USM_STATS, 4, 0)
 WRONG_DIGESTS: Oid = (*_USM_STATS, 5, 0)
 DECRYPTION_ERRORS: Oid = (*_USM_STATS, 6, 0)
 UNKNOWN_CONTEXTS: Oid = (1, 3, 6, 1, 6, 3, 12, 1, 5, 0)
-
-
-@dataclass(frozen=True)
-class AuthProtocol:
-    """An HMAC authentication protocol: hash name and truncated MAC length."""
-
-    name: str
-    hash_name: str
-    mac_length: int
 
 
 @dataclass(frozen=True)
@@ -130,90 +115,15 @@ class UsmUser:
 
     def digest(self, message: bytes) -> bytes:
         """The truncated HMAC of a whole message (auth parameters zeroed)."""
-        mac = hmac.new(self.keys()[0], message, self.auth.hash_name).digest()
-        return mac[: self.auth.mac_length]
+        return usm_digest(self.auth, self.keys()[0], message)
 
     def decrypt(self, boots: int, time: int, salt: bytes, data: bytes) -> bytes:
         """Decrypt a request's encryptedPDU."""
-        key = self.keys()[1]
-        if len(salt) != 8:
-            raise BerError("privacy parameters must be 8 octets")
-        if self.priv.name == "aes":
-            iv = boots.to_bytes(4, "big") + time.to_bytes(4, "big") + salt
-            dec = Cipher(algorithms.AES(key[:16]), CFB(iv)).decryptor()
-        else:
-            if len(data) % 8:
-                raise BerError("DES ciphertext is not a multiple of 8 octets")
-            iv = bytes(a ^ b for a, b in zip(key[8:16], salt, strict=True))
-            dec = Cipher(TripleDES(key[:8] * 3), modes.CBC(iv)).decryptor()
-        return dec.update(data) + dec.finalize()
+        return usm_decrypt(self.priv.name, self.keys()[1], boots, time, salt, data)
 
     def encrypt(self, boots: int, time: int, salt_counter: int, data: bytes) -> tuple[bytes, bytes]:
         """Encrypt a response's scopedPDU; return ``(ciphertext, privacy parameters)``."""
-        key = self.keys()[1]
-        if self.priv.name == "aes":
-            salt = salt_counter.to_bytes(8, "big")
-            iv = boots.to_bytes(4, "big") + time.to_bytes(4, "big") + salt
-            enc = Cipher(algorithms.AES(key[:16]), CFB(iv)).encryptor()
-        else:
-            salt = boots.to_bytes(4, "big") + (salt_counter & 0xFFFFFFFF).to_bytes(4, "big")
-            iv = bytes(a ^ b for a, b in zip(key[8:16], salt, strict=True))
-            enc = Cipher(TripleDES(key[:8] * 3), modes.CBC(iv)).encryptor()
-            data += b"\x00" * (-len(data) % 8)
-        return enc.update(data) + enc.finalize(), salt
-
-
-@dataclass(frozen=True)
-class V3Message:
-    """A decoded SNMPv3 message (the scoped PDU still in its wire form)."""
-
-    msg_id: int
-    max_size: int
-    flags: int
-    engine_id: bytes
-    boots: int
-    time: int
-    user: bytes
-    auth_params: bytes
-    auth_offset: int
-    priv_params: bytes
-    #: Plaintext scopedPDU TLV bytes, or the ciphertext when FLAG_PRIV is set.
-    payload: bytes
-
-
-def decode_v3(data: bytes, pos: int) -> V3Message:
-    """Decode the SNMPv3 message whose version field ended at ``pos``."""
-    g_start, g_end = expect(data, pos, TAG_SEQUENCE)
-    msg_id, cur = read_integer(data, g_start)
-    max_size, cur = read_integer(data, cur)
-    flag_octets, cur = read_octets(data, cur)
-    model, cur = read_integer(data, cur)
-    if model != USM_MODEL or len(flag_octets) != 1:
-        raise BerError(f"unsupported security model {model}")
-    s_start, s_end = expect(data, g_end, TAG_OCTET_STRING)
-    p_start, _ = expect(data, s_start, TAG_SEQUENCE)
-    engine_id, cur = read_octets(data, p_start)
-    boots, cur = read_integer(data, cur)
-    time, cur = read_integer(data, cur)
-    user, cur = read_octets(data, cur)
-    a_tag, a_start, a_end = read_tlv(data, cur)
-    if a_tag != TAG_OCTET_STRING:
-        raise BerError("authentication parameters must be an OCTET STRING")
-    priv_params, _ = read_octets(data, a_end)
-    tag, d_start, d_end = read_tlv(data, s_end)
-    payload = data[d_start:d_end] if tag == TAG_OCTET_STRING else data[s_end:d_end]
-    return V3Message(
-        msg_id, max_size, flag_octets[0], engine_id, boots, time, user,
-        data[a_start:a_end], a_start, priv_params, payload,
-    )  # fmt: skip
-
-
-def zeroed(data: bytes, message: V3Message) -> bytes:
-    """``data`` with the message's authentication parameters zeroed (for the HMAC)."""
-    start = message.auth_offset
-    return (
-        data[:start] + b"\x00" * len(message.auth_params) + data[start + len(message.auth_params) :]
-    )
+        return usm_encrypt(self.priv.name, self.keys()[1], boots, time, salt_counter, data)
 
 
 def encode_v3(

@@ -121,6 +121,42 @@ def localize_key(hash_name: str, password: str, engine_id: bytes) -> bytes:
     return hashlib.new(hash_name, ku + engine_id + ku).digest()
 
 
+def usm_digest(auth: AuthProtocol, key: bytes, message: bytes) -> bytes:
+    """RFC 3414 / 7860: the truncated HMAC of a whole message (auth parameters zeroed)."""
+    return hmac.new(key, message, auth.hash_name).digest()[: auth.mac_length]
+
+
+def usm_decrypt(priv: str, key: bytes, boots: int, time: int, salt: bytes, data: bytes) -> bytes:
+    """Decrypt an encryptedPDU: ``priv`` is ``aes`` (RFC 3826, CFB128) or ``des`` (RFC 3414)."""
+    if len(salt) != 8:
+        raise SnmpDecodeError("privacy parameters must be 8 octets")
+    if priv == "aes":
+        iv = boots.to_bytes(4, "big") + time.to_bytes(4, "big") + salt
+        dec = Cipher(algorithms.AES(key[:16]), CFB(iv)).decryptor()
+    else:
+        if len(data) % 8:
+            raise SnmpDecodeError("DES ciphertext is not a multiple of 8 octets")
+        iv = bytes(a ^ b for a, b in zip(key[8:16], salt, strict=True))
+        dec = Cipher(TripleDES(key[:8] * 3), modes.CBC(iv)).decryptor()
+    return dec.update(data) + dec.finalize()
+
+
+def usm_encrypt(
+    priv: str, key: bytes, boots: int, time: int, salt_counter: int, data: bytes
+) -> tuple[bytes, bytes]:
+    """Encrypt a scopedPDU; return ``(ciphertext, privacy parameters)``."""
+    if priv == "aes":
+        salt = (salt_counter & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
+        iv = boots.to_bytes(4, "big") + time.to_bytes(4, "big") + salt
+        enc = Cipher(algorithms.AES(key[:16]), CFB(iv)).encryptor()
+    else:
+        salt = boots.to_bytes(4, "big") + (salt_counter & 0xFFFFFFFF).to_bytes(4, "big")
+        iv = bytes(a ^ b for a, b in zip(key[8:16], salt, strict=True))
+        enc = Cipher(TripleDES(key[:8] * 3), modes.CBC(iv)).encryptor()
+        data += b"\x00" * (-len(data) % 8)
+    return enc.update(data) + enc.finalize(), salt
+
+
 @dataclass(frozen=True)
 class LocalizedUser:
     """A USM user's keys localised to one authoritative engine."""
@@ -154,37 +190,15 @@ class LocalizedUser:
 
     def digest(self, message: bytes) -> bytes:
         """The truncated HMAC of a whole message (auth parameters zeroed)."""
-        mac = hmac.new(self.auth_key, message, self.auth.hash_name).digest()
-        return mac[: self.auth.mac_length]
+        return usm_digest(self.auth, self.auth_key, message)
 
     def decrypt(self, boots: int, time: int, salt: bytes, data: bytes) -> bytes:
         """Decrypt an encryptedPDU."""
-        key = self.priv_key
-        if len(salt) != 8:
-            raise SnmpDecodeError("privacy parameters must be 8 octets")
-        if self.priv == "aes":
-            iv = boots.to_bytes(4, "big") + time.to_bytes(4, "big") + salt
-            dec = Cipher(algorithms.AES(key[:16]), CFB(iv)).decryptor()
-        else:
-            if len(data) % 8:
-                raise SnmpDecodeError("DES ciphertext is not a multiple of 8 octets")
-            iv = bytes(a ^ b for a, b in zip(key[8:16], salt, strict=True))
-            dec = Cipher(TripleDES(key[:8] * 3), modes.CBC(iv)).decryptor()
-        return dec.update(data) + dec.finalize()
+        return usm_decrypt(self.priv, self.priv_key, boots, time, salt, data)
 
     def encrypt(self, boots: int, time: int, salt_counter: int, data: bytes) -> tuple[bytes, bytes]:
         """Encrypt a scopedPDU; return ``(ciphertext, privacy parameters)``."""
-        key = self.priv_key
-        if self.priv == "aes":
-            salt = (salt_counter & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
-            iv = boots.to_bytes(4, "big") + time.to_bytes(4, "big") + salt
-            enc = Cipher(algorithms.AES(key[:16]), CFB(iv)).encryptor()
-        else:
-            salt = boots.to_bytes(4, "big") + (salt_counter & 0xFFFFFFFF).to_bytes(4, "big")
-            iv = bytes(a ^ b for a, b in zip(key[8:16], salt, strict=True))
-            enc = Cipher(TripleDES(key[:8] * 3), modes.CBC(iv)).encryptor()
-            data += b"\x00" * (-len(data) % 8)
-        return enc.update(data) + enc.finalize(), salt
+        return usm_encrypt(self.priv, self.priv_key, boots, time, salt_counter, data)
 
 
 @dataclass(frozen=True)
@@ -192,6 +206,7 @@ class V3Message:
     """A decoded SNMPv3 message (the scoped PDU still in wire form)."""
 
     msg_id: int
+    max_size: int
     flags: int
     engine_id: bytes
     boots: int
@@ -226,9 +241,14 @@ def decode_v3(data: bytes) -> V3Message:
     version, pos = read_integer(data, start)
     if version != 3:
         raise SnmpDecodeError(f"expected an SNMPv3 message, got version {version}")
+    return decode_v3_after_version(data, pos)
+
+
+def decode_v3_after_version(data: bytes, pos: int) -> V3Message:
+    """Decode an SNMPv3 message whose version field ended at ``pos`` (agents read it first)."""
     g_start, g_end = expect(data, pos, TAG_SEQUENCE)
     msg_id, cur = read_integer(data, g_start)
-    _max_size, cur = read_integer(data, cur)
+    max_size, cur = read_integer(data, cur)
     flag_octets, cur = read_octets(data, cur)
     model, cur = read_integer(data, cur)
     if model != USM_MODEL or len(flag_octets) != 1:
@@ -247,6 +267,7 @@ def decode_v3(data: bytes) -> V3Message:
     payload = data[d_start:d_end] if tag == TAG_OCTET_STRING else data[s_end:d_end]
     return V3Message(
         msg_id,
+        max_size,
         flag_octets[0],
         engine_id,
         boots,
