@@ -44,7 +44,8 @@ class Runner:
             self.network.add(spec)
         limit = settings.get("ssh_limit")
         ssh_specs = self.specs if limit is None else self.specs[: int(limit)]
-        self.fleet = DeviceFleet(ssh_specs, state_dir, network=self.network)
+        # configurations are built on first contact: a city lab starts in seconds
+        self.fleet = DeviceFleet(ssh_specs, state_dir, network=self.network, lazy=True)
         self.agent = SnmpAgent(self.network)
         self.stopping = asyncio.Event()
 

@@ -60,7 +60,13 @@ class LabDevice:
     """State of one emulated device, shared by all of its SSH sessions."""
 
     def __init__(
-        self, spec: LabDeviceSpec, runtime: DeviceRuntime, dialect: Dialect, flash_dir: Path
+        self,
+        spec: LabDeviceSpec,
+        runtime: DeviceRuntime,
+        dialect: Dialect,
+        flash_dir: Path,
+        *,
+        lazy: bool = False,
     ) -> None:
         self.spec = spec
         self.runtime = runtime
@@ -73,14 +79,53 @@ class LabDevice:
         self.events: list[str] = []  # log messages (rollbacks, commits)
         self.wall_start = datetime.now(UTC)
         self._next_id = FIRST_COMMIT_ID
-        text = dialect.initial_config(self)
-        tree, errors = build_tree(dialect, text)
+        self._running: ConfigNode | None = None
+        self._startup: ConfigNode | None = None
+        if not lazy:
+            self.materialize()
+
+    def materialize(self) -> None:
+        """Build the initial configuration (at start, or on first use when ``lazy``).
+
+        A city-sized lab builds thousands of devices most of which are never
+        logged in to; building on first use keeps its start short.
+        """
+        if self._running is not None:
+            return
+        text = self.dialect.initial_config(self)
+        tree, errors = build_tree(self.dialect, text)
         if errors:
-            raise ValueError(f"{spec.code}: initial {dialect.name} config rejected: {errors[:3]}")
-        self.running = tree
-        self.startup = tree.clone()
-        self.flash.write(dialect.extra.get("startup_file", "startup.cfg"), self.render_text())
+            raise ValueError(
+                f"{self.spec.code}: initial {self.dialect.name} config rejected: {errors[:3]}"
+            )
+        self._running = tree
+        self._startup = tree.clone()
+        self.flash.write(self.dialect.extra.get("startup_file", "startup.cfg"), self.render_text())
         self._sync_admin(None)
+
+    @property
+    def running(self) -> ConfigNode:
+        """The running configuration tree."""
+        if self._running is None:
+            self.materialize()
+        assert self._running is not None  # noqa: S101 - set by materialize
+        return self._running
+
+    @running.setter
+    def running(self, tree: ConfigNode) -> None:
+        self._running = tree
+
+    @property
+    def startup(self) -> ConfigNode:
+        """The saved (startup) configuration tree."""
+        if self._startup is None:
+            self.materialize()
+        assert self._startup is not None  # noqa: S101 - set by materialize
+        return self._startup
+
+    @startup.setter
+    def startup(self, tree: ConfigNode) -> None:
+        self._startup = tree
 
     # -- reading -------------------------------------------------------------
     @property

@@ -66,6 +66,7 @@ class _DeviceSSHServer(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         self.node.connections.add(conn)
+        self.node.device.materialize()  # a lazy device gets its configuration on first contact
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.conn is not None:
@@ -151,7 +152,8 @@ class DeviceFleet:
 
     Use ``async with``/``astart``/``astop`` inside a running loop, or
     ``start``/``stop`` (or ``with``) from synchronous code: the loop then runs
-    in a background thread.
+    in a background thread. ``lazy`` builds each device's configuration on its
+    first SSH contact instead of at construction (city-sized labs).
     """
 
     def __init__(
@@ -161,6 +163,8 @@ class DeviceFleet:
         network: LabNetwork | None = None,
         host: str = "127.0.0.1",
         ports: dict[str, int] | None = None,
+        *,
+        lazy: bool = False,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.network = network or LabNetwork()
@@ -169,7 +173,11 @@ class DeviceFleet:
         for spec in specs:
             runtime = self.network.devices.get(spec.code) or self.network.add(spec)
             device = LabDevice(
-                spec, runtime, get_dialect(spec.platform), self.state_dir / "flash" / spec.code
+                spec,
+                runtime,
+                get_dialect(spec.platform),
+                self.state_dir / "flash" / spec.code,
+                lazy=lazy,
             )
             self._nodes[spec.code] = _Node(device, host, (ports or {}).get(spec.code, 0))
         self._loop: asyncio.AbstractEventLoop | None = None
