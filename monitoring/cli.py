@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import time
 from typing import Any
 
 import click
@@ -126,14 +127,17 @@ def monitor_run_cmd(
         f"{len({s for s, _ in groups})} shard(s); Ctrl-C stops"
     )
 
-    def stop(signum: int, frame: object) -> None:
-        service.stop()
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # The handler only records the signal: stopping from inside a signal handler
+    # would take the locks the main thread may be holding while it waits.
+    signals: list[int] = []
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: signals.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         service.start()
-        while not service.wait(1.0):
-            pass
+        while not signals:
+            time.sleep(0.2)
     finally:
         service.stop()
         for sig, handler in previous.items():

@@ -161,13 +161,16 @@ def demo_cmd(
 
     service = MonitorService(monitoring.poller(targets), on_round=on_round)
     click.echo(f"polling {len(targets)} devices every {interval:g} s; Ctrl-C to stop")
+    # The handler only sets a flag: calling Event.set() from a signal handler can
+    # deadlock with the main thread's own wait on that event.
+    interrupted: list[int] = []
     previous: dict[signal.Signals, Any] = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
-        previous[sig] = signal.signal(sig, lambda *_: done.set())
+        previous[sig] = signal.signal(sig, lambda signum, _frame: interrupted.append(signum))
     try:
         service.start()
-        while not done.wait(0.5):
-            pass
+        while not interrupted and not done.is_set():
+            time.sleep(0.2)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

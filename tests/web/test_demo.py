@@ -32,3 +32,70 @@ def test_demo_runs_two_rounds_and_cleans_up(tmp_path: Path) -> None:
     assert out.rstrip().endswith("local influxd stopped (data kept in the instance folder)")
     assert not (tmp_path / "instance" / "lab").exists()
     assert not subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True).stdout
+
+
+def test_demo_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT) while polling: the lab and influxd are taken down, exit 0."""
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
+    env["EGOVNET_INSTANCE"] = str(tmp_path / "instance")
+    proc = subprocess.Popen(
+        [EGOVNET, "demo", "--interval", "1"],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if " shard " in line:
+            break
+    time.sleep(1.5)  # into the next rounds
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    text = "".join(lines) + out
+    assert proc.returncode == 0, text
+    assert "lab down" in text and "local influxd stopped" in text
+    assert not (tmp_path / "instance" / "lab").exists()
+    assert not subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True).stdout
+
+
+def test_monitor_run_stops_on_sigterm(tmp_path: Path) -> None:
+    """``egovnet monitor run`` is a service: SIGTERM stops it cleanly."""
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
+    env["EGOVNET_INSTANCE"] = str(tmp_path / "instance")
+    seeded = subprocess.run(
+        [EGOVNET, "inventory", "seed", "--villages-per-township", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    proc = subprocess.Popen(
+        [EGOVNET, "monitor", "run", "--no-write"],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    first = ""
+    while "Ctrl-C stops" not in first:
+        line = proc.stdout.readline()
+        assert line, first
+        first += line
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, first + out
+    assert "stopped after" in out
