@@ -15,6 +15,7 @@ The console joins this job when it exists.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -174,10 +175,15 @@ def demo_cmd(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        # clean up first, report after: the terminal may already be gone (Ctrl-C on a pipe)
+        done_messages = []
         service.stop()
         if started_lab:
             lab_service.down(inv, state_dir)
-            click.echo("lab down")
+            done_messages.append("lab down")
         if influxd is not None:
             influxd.stop()
-            click.echo("local influxd stopped (data kept in the instance folder)")
+            done_messages.append("local influxd stopped (data kept in the instance folder)")
+        for message in done_messages:
+            with contextlib.suppress(OSError):
+                click.echo(message)
