@@ -50,15 +50,21 @@ def test_demo_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     )
     assert proc.stdout is not None
     lines: list[str] = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        lines.append(line)
-        if " shard " in line:
-            break
-    time.sleep(1.5)  # into the next rounds
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if " shard " in line or not line:
+                break
+        time.sleep(1.5)  # into the next rounds
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # a hung demo must not outlive the test
+            proc.kill()
+            proc.wait()
+            subprocess.run([EGOVNET, "lab", "down"], env=env, capture_output=True, timeout=120)
     text = "".join(lines) + out
     assert proc.returncode == 0, text
     assert "lab down" in text and "local influxd stopped" in text
@@ -89,13 +95,18 @@ def test_monitor_run_stops_on_sigterm(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
     )
     assert proc.stdout is not None
-    first = ""
-    while "Ctrl-C stops" not in first:
-        line = proc.stdout.readline()
-        assert line, first
-        first += line
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=60)
+    try:
+        first = ""
+        while "Ctrl-C stops" not in first:
+            line = proc.stdout.readline()
+            assert line, first
+            first += line
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 0, first + out
     assert "stopped after" in out
