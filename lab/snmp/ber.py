@@ -23,6 +23,9 @@ from lab.snmp.errors import BerError
 # The primitives the poller's client and the lab's agent share live in the product
 # (the lab may depend on monitoring, never the other way round).
 from monitoring.snmp.ber import (
+    encode_arcs,
+)
+from monitoring.snmp.ber import (
     encode_length as encode_length,
 )
 from monitoring.snmp.ber import (
@@ -98,19 +101,7 @@ def encode_oid_content(oid: Oid) -> bytes:
 
 def encode_suffix_content(arcs: Oid) -> bytes:
     """Content octets of OID arcs appended after a prefix (no first-two-arcs rule)."""
-    out = bytearray()
-    for arc in arcs:
-        if arc < 0x80:
-            out.append(arc)
-            continue
-        chunk = bytearray((arc & 0x7F,))
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        chunk.reverse()
-        out += chunk
-    return bytes(out)
+    return encode_arcs(arcs)
 
 
 def encode_oid(oid: Oid) -> bytes:

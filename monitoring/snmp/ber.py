@@ -88,8 +88,17 @@ def oid_bytes(dotted: str | Sequence[int]) -> bytes:
     )
     if len(arcs) < 2:
         raise SnmpDecodeError(f"OID {dotted!r} needs at least two arcs")
+    return encode_arcs((arcs[0] * 40 + arcs[1], *arcs[2:]))
+
+
+def encode_arcs(arcs: Sequence[int]) -> bytes:
+    """Base-128 content octets of OID arcs (no first-two-arcs rule; also for index suffixes).
+
+    >>> encode_arcs((43, 6, 1, 300)).hex()
+    '2b0601822c'
+    """
     out = bytearray()
-    for arc in (arcs[0] * 40 + arcs[1], *arcs[2:]):
+    for arc in arcs:
         if arc < 0x80:
             out.append(arc)
             continue
