@@ -22,7 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from .codes import check_code
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -60,6 +62,10 @@ class Node(Base):
 
     parent: Mapped[Node | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Node]] = relationship(back_populates="parent")
+
+    @validates("code")
+    def _check_code(self, _key: str, code: str) -> str:
+        return check_code(code)
 
 
 class Zone(Base):
@@ -99,6 +105,10 @@ class Department(Base):
     home_node: Mapped[Node] = relationship(foreign_keys=[home_node_id])
     site_node: Mapped[Node | None] = relationship(foreign_keys=[site_node_id])
     private_zone: Mapped[Zone | None] = relationship()
+
+    @validates("code")
+    def _check_code(self, _key: str, code: str) -> str:
+        return check_code(code)
 
 
 class Link(Base):

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from .addresses import parse_prefix
 from .choices import Level, LinkKind, Network, Platform, PrefixRole, Role, Status, ZoneKind
+from .codes import check_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,11 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+def _code(value: Any) -> str | None:
+    text = _text(value)
+    return None if text is None else check_code(text)
+
+
 def _choice(enum: type[StrEnum]) -> Callable[[Any], str | None]:
     def coerce(value: Any) -> str | None:
         text = _text(value)
@@ -280,7 +286,7 @@ COERCE: dict[str, dict[str, Callable[[Any], Any]]] = {
         "export_targets": _list,
     },
     "nodes": {
-        "code": _text,
+        "code": _code,
         "name": _text,
         "level": _choice(Level),
         "role": _choice(Role),
@@ -294,7 +300,7 @@ COERCE: dict[str, dict[str, Callable[[Any], Any]]] = {
         "status": _choice(Status),
     },
     "departments": {
-        "code": _text,
+        "code": _code,
         "name": _text,
         "level": _choice(Level),
         "node": _text,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
 
 from inventory.clictx import component
 
@@ -57,6 +58,13 @@ def lab_cli() -> None:
 @click.option(
     "--ssh-limit", type=int, default=None, help="Serve only the first N devices over SSH."
 )
+@click.option(
+    "--lab-database",
+    metavar="URL",
+    default=None,
+    help="The lab's own database (default: a SQLite file in the state folder); "
+    "never the inventory's, and empty or an earlier lab's.",
+)
 @STATE_DIR
 @click.pass_context
 def up_cmd(
@@ -64,16 +72,28 @@ def up_cmd(
     size: str,
     clock_factor: float,
     ssh_limit: int | None,
+    lab_database: str | None,
     state_dir: Path | None,
 ) -> None:
-    """Start the lab for the current inventory (seeding the example city if it is empty)."""
+    """Start the lab on a copy of the inventory (the example city if it is empty).
+
+    The inventory itself is only read: the lab's endpoints and credentials live in
+    the lab database, which 'egovnet lab status' names.
+    """
     where = _state_dir(ctx, state_dir)
     inventory = component(ctx, "inventory")
-    doc = service.up(inventory, where, size=size, clock_factor=clock_factor, ssh_limit=ssh_limit)
+    doc = service.up(
+        inventory,
+        where,
+        lab_database=lab_database,
+        size=size,
+        clock_factor=clock_factor,
+        ssh_limit=ssh_limit,
+    )
     devices = doc["devices"]
     platforms = Counter(d["platform"] for d in devices.values())
     if doc["seeded"]:
-        click.echo("the inventory was empty: seeded the example city")
+        click.echo("the inventory is empty: the lab runs on the example city")
     ssh = sum(1 for d in devices.values() if d["ssh_port"])
     click.echo(
         f"lab up ({size}): {len(devices)} devices, {ssh} over SSH, all over SNMP, "
@@ -91,6 +111,12 @@ def up_cmd(
         f"poll:   snmpbulkwalk -v2c -c {creds['community']} {d['host']}:{d['snmp_port']} 1.3.6.1.2.1.2.2"
     )
     click.echo(f"state:  {where}  (egovnet lab status; egovnet lab down)")
+    click.echo(_database_line(doc["database"]))
+
+
+def _database_line(url: str) -> str:
+    shown = make_url(url).render_as_string(hide_password=True)
+    return f"lab database: {shown}  (EGOVNET_DATABASE_URL={shown} egovnet poll --once)"
 
 
 @lab_cli.command("status")
@@ -108,6 +134,7 @@ def status_cmd(ctx: click.Context, as_json: bool, state_dir: Path | None) -> Non
                     "pid": doc["pid"],
                     "running": doc["running"],
                     "size": doc["size"],
+                    "database": doc["database"],
                     "credentials": {
                         "username": creds["username"],
                         "password": creds["password"],
@@ -139,6 +166,7 @@ def status_cmd(ctx: click.Context, as_json: bool, state_dir: Path | None) -> Non
         f"{creds['community']}; v3 user {creds['v3_user']} (SHA {creds['v3_auth_key']}, "
         f"AES {creds['v3_priv_key']})"
     )
+    click.echo(_database_line(doc["database"]))
     click.echo(f"{'code':<16} {'platform':<13} {'host':<10} {'ssh':>6} {'snmp':>6}  name")
     for d in devices:
         click.echo(
@@ -216,8 +244,8 @@ def log_cmd(ctx: click.Context, device: str, last: int, state_dir: Path | None) 
 @STATE_DIR
 @click.pass_context
 def down_cmd(ctx: click.Context, state_dir: Path | None) -> None:
-    """Stop the lab, point the inventory back where it was, remove the lab's state."""
-    if service.down(component(ctx, "inventory"), _state_dir(ctx, state_dir)):
+    """Stop the lab and remove its state (and its default database); writes no inventory."""
+    if service.down(_state_dir(ctx, state_dir)):
         click.echo("lab down")
     else:
         click.echo("no lab was running")

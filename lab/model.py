@@ -15,6 +15,8 @@ import ipaddress
 import time
 from dataclasses import dataclass, field
 
+from inventory.codes import check_code
+
 #: Average frame size used to derive packet counters from octet counters.
 AVERAGE_FRAME_OCTETS = 500
 
@@ -116,6 +118,9 @@ class LabDeviceSpec:
     location: str = ""
     #: False for old gear that only has 32-bit interface counters (no ifHC* columns).
     counters64: bool = True
+
+    def __post_init__(self) -> None:
+        check_code(self.code)  # the code names the device's folders: never a path
 
 
 def routing_table(spec: LabDeviceSpec) -> list[LabRoute]:

@@ -24,6 +24,7 @@ WEB_OPTIONS: tuple[Option, ...] = (
         "web.secret_key", None, "Flask session key (generated per start when unset)", secret=True
     ),
     Option("web.language", "zh_CN", "default UI language (zh_CN or en)"),
+    Option("demo.influxd", None, "influxd binary the demo starts (default: influxd on PATH)"),
 )
 
 ALL_OPTIONS: tuple[Option, ...] = INVENTORY_OPTIONS + MONITORING_OPTIONS + WEB_OPTIONS

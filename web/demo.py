@@ -2,13 +2,17 @@
 
 1. seed the example city (or the given divisions) when the inventory is empty
    and print its tree;
-2. bring up the emulated extranet for it (``egovnet lab up``), unless one runs;
+2. bring up the emulated extranet for it (``egovnet lab up``: the lab runs on
+   its own copy of the inventory, which is never rewired), unless one runs;
 3. use the configured InfluxDB, or start a local ``influxd`` in the instance
-   folder;
-4. poll every lab device on a schedule, writing to InfluxDB, evaluate the
-   alarm rules after each round (raised and cleared alarms are printed, and
-   stored; ``egovnet alarms`` lists them), until Ctrl-C (or ``--rounds``); then
-   stop what it started.
+   folder (binary: the ``demo.influxd`` setting, default ``influxd`` on PATH);
+4. poll every lab device on a schedule from the lab database, writing to
+   InfluxDB, evaluate the alarm rules after each round (raised and cleared
+   alarms are printed, and stored in the lab database), until Ctrl-C (or
+   ``--rounds``); then stop what it started.
+
+Whatever step fails, what the demo started is stopped (in reverse order), the
+error is printed on one line and the exit status is 2.
 
 The console joins this job when it exists.
 """
@@ -19,17 +23,22 @@ import contextlib
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from inventory.clictx import component
+from inventory.errors import InventoryError
+from inventory.options import ConfigError
 from inventory.service import Inventory
 from lab import service as lab_service
 from lab.errors import LabError
 from lab.influx import InfluxServer
 from lab.topology import SIZES
+from monitoring.errors import MonitoringError
 from monitoring.influx import InfluxClient, InfluxSettings
 from monitoring.poller import PollRound
 from monitoring.service import Monitoring, MonitorService
@@ -79,16 +88,76 @@ def _print_tree(inv: Inventory) -> None:
     default=None,
     help="Stop after this many poll rounds (default: run until Ctrl-C).",
 )
+@click.option(
+    "--lab-database",
+    metavar="URL",
+    default=None,
+    help="The lab's own database (default: a SQLite file in the lab's state folder).",
+)
 @click.pass_context
 def demo_cmd(
-    ctx: click.Context, divisions: Path | None, size: str, interval: float, rounds: int | None
+    ctx: click.Context,
+    divisions: Path | None,
+    size: str,
+    interval: float,
+    rounds: int | None,
+    lab_database: str | None,
 ) -> None:
     """Seed, start the lab and a local InfluxDB, and poll on a schedule until Ctrl-C."""
+    # cleanups of what was started, run in reverse order whatever happens
+    started: list[tuple[str | None, Callable[[], None]]] = []
+    try:
+        _run(ctx, started, divisions, size, interval, rounds, lab_database)
+    except (
+        LabError,
+        InventoryError,
+        MonitoringError,
+        ConfigError,
+        SQLAlchemyError,
+        OSError,
+    ) as exc:
+        _clean_up(started)
+        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        with contextlib.suppress(OSError):
+            click.echo(f"error: {text[0] if text else type(exc).__name__}", err=True)
+        ctx.exit(2)
+    except BaseException:
+        _clean_up(started)
+        raise
+    _clean_up(started)
+
+
+def _clean_up(started: list[tuple[str | None, Callable[[], None]]]) -> None:
+    """Stop what was started, last first; report after (the terminal may be gone)."""
+    messages = []
+    while started:
+        message, stop = started.pop()
+        try:
+            stop()
+        except Exception as exc:  # one cleanup failing must not leave the others running
+            messages.append(f"warning: could not stop: {exc}")
+            continue
+        if message:
+            messages.append(message)
+    for message in messages:
+        with contextlib.suppress(OSError):
+            click.echo(message)
+
+
+def _run(
+    ctx: click.Context,
+    started: list[tuple[str | None, Callable[[], None]]],
+    divisions: Path | None,
+    size: str,
+    interval: float,
+    rounds: int | None,
+    lab_database: str | None,
+) -> None:
     inv: Inventory = component(ctx, "inventory")
     config = component(ctx, "config")
     configured: Monitoring = component(ctx, "monitoring")
-    inv.ensure_schema()
     click.echo(f"database: {inv.engine.url.render_as_string(hide_password=True)}")
+    inv.ensure_schema()
     if inv.is_empty():
         click.echo(
             "seeding the " + ("city from " + str(divisions) if divisions else "example city")
@@ -98,26 +167,31 @@ def demo_cmd(
 
     instance = Path(config.instance_path)
     state_dir = instance / "lab"
-    started_lab = False
     try:
         doc, devices = lab_service.status(state_dir)
         if not doc["running"]:
             raise LabError("stale")
         click.echo(f"lab already running (pid {doc['pid']}, {len(devices)} devices)")
     except LabError:
-        lab_service.down(inv, state_dir)
-        doc = lab_service.up(inv, state_dir, size=size)
-        started_lab = True
+        lab_service.down(state_dir)
+        doc = lab_service.up(inv, state_dir, size=size, lab_database=lab_database)
+
+        def lab_down() -> None:
+            lab_service.down(state_dir)
+
+        started.append(("lab down", lab_down))
         click.echo(
             f"lab up ({size}): {len(doc['devices'])} devices over SSH and SNMP in "
             f"{doc['started_s']} s; 'egovnet lab status' shows how to reach them"
         )
+    lab_inv = lab_service.lab_inventory(inv, doc["database"])
+    started.append((None, lab_inv.dispose))
 
-    influxd: InfluxServer | None = None
     settings = configured.influx
     if settings is None:
-        influxd = InfluxServer(instance / "demo-influxdb")
-        influxd.start()
+        influxd = InfluxServer(instance / "demo-influxdb", binary=config.values["demo.influxd"])
+        influxd.start()  # stops what it started if it fails
+        started.append(("local influxd stopped (data kept in the instance folder)", influxd.stop))
         settings = InfluxSettings(influxd.url, "egovnet", spool_dir=instance / "influx-spool")
         click.echo(f"InfluxDB: started a local influxd at {influxd.url} (database egovnet)")
     else:
@@ -131,7 +205,7 @@ def demo_cmd(
         client.close()
 
     monitoring = Monitoring(
-        inv,
+        lab_inv,
         influx=settings,
         poller=configured.poller_settings,
         intervals={level: interval for level in LEVELS},
@@ -139,8 +213,8 @@ def demo_cmd(
     )
     monitoring.ensure_schema()
     evaluator = monitoring.alarm_evaluator()
-    lab_codes = set(lab_service.status(state_dir)[0]["devices"])
-    targets = load_targets(inv, statuses=None, intervals=monitoring.intervals, codes=lab_codes)
+    lab_codes = set(doc["devices"])
+    targets = load_targets(lab_inv, statuses=None, intervals=monitoring.intervals, codes=lab_codes)
     done = threading.Event()
     count = 0
 
@@ -169,21 +243,10 @@ def demo_cmd(
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.signal(sig, lambda signum, _frame: interrupted.append(signum))
     try:
+        started.append((None, service.stop))
         service.start()
         while not interrupted and not done.is_set():
             time.sleep(0.2)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        # clean up first, report after: the terminal may already be gone (Ctrl-C on a pipe)
-        done_messages = []
-        service.stop()
-        if started_lab:
-            lab_service.down(inv, state_dir)
-            done_messages.append("lab down")
-        if influxd is not None:
-            influxd.stop()
-            done_messages.append("local influxd stopped (data kept in the instance folder)")
-        for message in done_messages:
-            with contextlib.suppress(OSError):
-                click.echo(message)

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import asyncssh
 
+from inventory.codes import path_for
 from lab.devices.device import LabDevice
 from lab.devices.dialects import get_dialect
 from lab.devices.errors import FleetError
@@ -176,7 +177,7 @@ class DeviceFleet:
                 spec,
                 runtime,
                 get_dialect(spec.platform),
-                self.state_dir / "flash" / spec.code,
+                path_for(self.state_dir / "flash", spec.code),
                 lazy=lazy,
             )
             self._nodes[spec.code] = _Node(device, host, (ports or {}).get(spec.code, 0))

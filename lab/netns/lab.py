@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from inventory.codes import path_for
 from lab.model import SnmpCredentials
 from lab.netns import _sys, nft, snmpd
 from lab.netns.errors import LabError, TopologyError
@@ -244,7 +245,7 @@ class NetnsLab:
                 node,
                 self.netns(node.code),
                 self.credentials,
-                self.state_dir / "nodes" / node.code,
+                path_for(self.state_dir / "nodes", node.code),
                 self.prefix.rstrip("-"),
             )
             self._agents[node.code] = agent

@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,18 +58,22 @@ def snmp(lab: dict[str, Any], code: str, *oids: str, tool: str = "snmpget") -> d
 @pytest.fixture(scope="module")
 def lab_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """One small lab for the module, driven through the real ``egovnet`` executable."""
-    import sys
-
     base = tmp_path_factory.mktemp("lab")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
-    env.update(
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
+    base_env.update(
         EGOVNET_INSTANCE=str(base / "instance"), EGOVNET_DATABASE_URL=f"sqlite:///{base}/db.sqlite"
     )
     egovnet = str(Path(sys.executable).parent / "egovnet")
 
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [egovnet, *args], env=env, capture_output=True, text=True, timeout=300
+            [egovnet, *args],
+            env={**base_env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if check and result.returncode:
             raise AssertionError(f"egovnet {' '.join(args)}: {result.stdout}{result.stderr}")
@@ -84,27 +89,41 @@ def _device(lab: dict[str, Any], platform: str) -> dict[str, Any]:
     return next(d for d in lab["status"]["devices"] if d["platform"] == platform)
 
 
-def test_up_prints_a_summary_and_records_endpoints_in_the_inventory(
+def test_up_prints_a_summary_and_records_endpoints_in_the_lab_database_only(
     lab_env: dict[str, Any],
 ) -> None:
-    assert "the inventory was empty: seeded the example city" in lab_env["up"]
+    assert "the inventory is empty: the lab runs on the example city" in lab_env["up"]
     status = lab_env["status"]
     platforms = {d["platform"] for d in status["devices"]}
     assert platforms == {"huawei_vrp5", "huawei_vrp8", "h3c_comware7", "cisco_ios"}
     assert 15 <= len(status["devices"]) <= 25
+    assert status["database"] == f"sqlite:///{lab_env['state'].resolve()}/lab.db"
+    assert f"lab database: {status['database']}" in lab_env["up"]
     core = next(d for d in status["devices"] if d["code"] == "4113")
-    shown = lab_env["run"]("inventory", "show", "4113", "--json").stdout
-    node = json.loads(shown)
+    on_lab = {"EGOVNET_DATABASE_URL": status["database"]}
+    node = json.loads(lab_env["run"]("inventory", "show", "4113", "--json", env=on_lab).stdout)
     assert (node["mgmt_address"], node["ssh_port"], node["snmp_port"], node["credentials"]) == (
         "127.0.0.1",
         core["ssh_port"],
         core["snmp_port"],
         "lab",
     )
+    # the operator's inventory was only read: still empty
+    stats = json.loads(lab_env["run"]("inventory", "stats", "--json").stdout)
+    assert stats["devices"] == 0
     # the lab's throwaway credentials are shown by status, and nowhere in the inventory export
-    export = lab_env["run"]("inventory", "export").stdout
+    export = lab_env["run"]("inventory", "export", env=on_lab).stdout
     assert status["credentials"]["password"] not in export
     assert status["credentials"]["snmp_community"] not in export
+
+
+def test_a_poll_of_the_lab_database_reaches_every_lab_device(lab_env: dict[str, Any]) -> None:
+    status = lab_env["status"]
+    out = lab_env["run"](
+        "poll", "--once", "--no-write", env={"EGOVNET_DATABASE_URL": status["database"]}
+    ).stdout
+    n = len(status["devices"])
+    assert f"{n}/{n} devices answered" in out
 
 
 def test_vrp8_description_change_commit_and_display(lab_env: dict[str, Any]) -> None:
@@ -253,15 +272,19 @@ def test_select_small_city_has_every_platform(inventory: Any) -> None:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_down_leaves_nothing_behind(
+def test_down_leaves_nothing_behind_and_the_inventory_never_changes(
     tmp_path: Path, sqlite_url: str, instance_path: Path, run: Callable[..., Result]
 ) -> None:
+    assert run("inventory", "seed", "--villages-per-township", "2").exit_code == 0
+    before = run("inventory", "export").output
     state = tmp_path / "lab-state"
     up = run("lab", "up", "--state-dir", str(state))
     assert up.exit_code == 0, up.output
+    assert "the inventory is empty" not in up.output
     doc = json.loads((state / "lab.json").read_text())
     pid = doc["pid"]
     ports = [p for d in doc["devices"].values() for p in (d["ssh_port"], d["snmp_port"])]
+    assert run("inventory", "export").output == before  # the lab only read it
     down = run("lab", "down", "--state-dir", str(state))
     assert down.output.strip() == "lab down"
     assert not state.exists()
@@ -279,6 +302,46 @@ def test_down_leaves_nothing_behind(
         if f"127.0.0.1:{port} " in line and "LISTEN" in line
     ]
     assert not [h for h in held if "lab.runner" in h]
+    assert run("inventory", "export").output == before
     node = json.loads(run("inventory", "show", "4113", "--json").output)
     assert node["credentials"] == "default" and node["ssh_port"] == 22
     assert run("lab", "down", "--state-dir", str(state)).output.strip() == "no lab was running"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_up_refuses_a_lab_database_that_is_the_inventory_or_holds_live_devices(
+    tmp_path: Path, sqlite_url: str, instance_path: Path, run: Callable[..., Result]
+) -> None:
+    assert run("inventory", "seed", "--villages-per-township", "1").exit_code == 0
+    before = run("inventory", "export").output
+    state = tmp_path / "lab-state"
+    same = run("lab", "up", "--state-dir", str(state), "--lab-database", sqlite_url)
+    assert same.exit_code == 1
+    assert "is the inventory's own database: the lab never writes the inventory" in same.output
+    # another operator database (active devices reachable outside a lab) is refused too
+    other = f"sqlite:///{tmp_path}/other.db"
+    env = {"EGOVNET_DATABASE_URL": other, "EGOVNET_INSTANCE": str(tmp_path / "other")}
+    seeded = subprocess.run(
+        [str(Path(sys.executable).parent / "egovnet"), "inventory", "seed"],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    live = run("lab", "up", "--state-dir", str(state), "--lab-database", other)
+    assert live.exit_code == 1
+    assert "active device(s) reachable outside a lab" in live.output
+    assert "\n" not in live.output.strip() and "Traceback" not in live.output
+    bad = run("lab", "up", "--state-dir", str(state), "--lab-database", "nonsense://x")
+    assert bad.exit_code == 1 and bad.output.startswith("error: lab database 'nonsense://x'")
+    assert not state.exists()
+    assert run("inventory", "export").output == before
+    # an empty database is fine, and an earlier lab's one can be reused
+    mine = f"sqlite:///{tmp_path}/mine.db"
+    for _ in range(2):
+        up = run("lab", "up", "--state-dir", str(state), "--lab-database", mine)
+        assert up.exit_code == 0, up.output
+        assert run("lab", "down", "--state-dir", str(state)).exit_code == 0
+    assert (tmp_path / "mine.db").exists()  # an explicit lab database is the caller's to remove
+    assert run("inventory", "export").output == before
