@@ -19,6 +19,7 @@ from .addresses import AddressSpace
 from .bundle import Parsed
 from .choices import PrefixRole
 from .errors import ImportFileError, PoolExhaustedError
+from .platforms import PLATFORMS as PLATFORM_FACTS
 from .records import DepartmentRec, LinkRec, NodeRec, PrefixRec, RdRec, VlanRec, Where, ZoneRec
 from .seed_data import (
     BUSINESS_SYSTEMS,
@@ -28,7 +29,6 @@ from .seed_data import (
     EXAMPLE_DIVISIONS,
     NO_INTERNET,
     PLATFORMS,
-    PORT_FORMAT,
     UPLINK_MBPS,
     VILLAGE_NAMES,
 )
@@ -108,8 +108,8 @@ class _Builder:
     def _next_port(self, node: str) -> str:
         n = self.ports[node]
         self.ports[node] = n + 1
-        fmt = PORT_FORMAT.get(self.platform.get(node, ""), "port{n}")
-        return fmt.format(n=n)
+        facts = PLATFORM_FACTS.get(self.platform.get(node, ""))
+        return facts.port_name(n) if facts else f"port{n}"
 
     def node(
         self,

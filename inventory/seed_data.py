@@ -164,14 +164,6 @@ VILLAGE_NAMES: tuple[str, ...] = (
     "曹营",
 )
 
-#: Interface name of port ``n`` per platform.
-PORT_FORMAT: dict[str, str] = {
-    "huawei_vrp5": "GigabitEthernet0/0/{n}",
-    "huawei_vrp8": "GE1/0/{n}",
-    "h3c_comware7": "GigabitEthernet1/0/{n}",
-    "cisco_ios": "GigabitEthernet0/{n}",
-}
-
 #: Platform rotation per role (deterministic: the i-th node of a role takes item i mod len).
 PLATFORMS: dict[str, tuple[str, ...]] = {
     "core": ("huawei_vrp8",),

@@ -19,21 +19,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from inventory.seed_data import PORT_FORMAT
+from inventory.platforms import facts
 
 from .errors import LabError
 from .model import LabDeviceSpec, LabInterface, LabRoute, SnmpCredentials, TrafficProfile
 
 SIZES = ("small", "county", "city")
 PORTS_PER_DEVICE = 24
-LOOPBACK_NAME = {"cisco_ios": "Loopback0"}
 ISP_SIDE = ipaddress.IPv4Network("203.0.113.0/30")  # documentation range, egress <-> ISP
-MODEL = {
-    "huawei_vrp5": "S5720-28X-SI-AC",
-    "huawei_vrp8": "CE6850-48T4Q-EI",
-    "h3c_comware7": "S5560X-30C-EI",
-    "cisco_ios": "ISR4331/K9",
-}
 
 
 @dataclass(frozen=True)
@@ -162,7 +155,8 @@ def build_specs(
     specs = []
     for code in selected:
         node = nodes[code]
-        fmt = PORT_FORMAT[node.platform]
+        platform = facts(node.platform)
+        fmt = platform.port
         interfaces: list[LabInterface] = []
         routes: list[LabRoute] = []
         used = set()
@@ -240,7 +234,7 @@ def build_specs(
         if node.mgmt_address:
             interfaces.append(
                 LabInterface(
-                    name=LOOPBACK_NAME.get(node.platform, "LoopBack0"),
+                    name=platform.loopback,
                     index=len(interfaces) + 1,
                     description="management",
                     address=f"{node.mgmt_address}/32",
@@ -264,7 +258,7 @@ def build_specs(
                 username=creds.username,
                 password=creds.password,
                 snmp=creds.snmp(),
-                model=MODEL.get(node.platform, ""),
+                model=platform.model,
                 serial="21023" + hashlib.sha256(code.encode()).hexdigest()[:15].upper(),
                 location=node.name,
             )

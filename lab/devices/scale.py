@@ -18,11 +18,10 @@ from pathlib import Path
 
 import asyncssh
 
+from inventory.platforms import facts
 from lab.devices.dialects import platforms
 from lab.devices.server import DeviceFleet
 from lab.model import LabDeviceSpec, LabInterface
-
-COMMANDS = {"cisco_ios": "show version"}
 
 
 def specs(count: int) -> list[LabDeviceSpec]:
@@ -31,7 +30,7 @@ def specs(count: int) -> list[LabDeviceSpec]:
     result = []
     for index in range(count):
         platform = kinds[index % len(kinds)]
-        iface = "GigabitEthernet0/1" if platform == "cisco_ios" else "GigabitEthernet0/0/1"
+        iface = facts(platform).port_name(1)
         result.append(
             LabDeviceSpec(
                 code=f"S{index:05d}",
@@ -88,7 +87,7 @@ def main(argv: list[str]) -> None:
         try:
             targets = []
             for ep in list(endpoints.values())[:sessions]:
-                command = COMMANDS.get(ep.platform, "display version")
+                command = facts(ep.platform).show_version
                 targets.append([ep.host, ep.port, ep.username, ep.password, command])
             cpu0 = time.process_time()
             wall0 = time.monotonic()

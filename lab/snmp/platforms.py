@@ -3,9 +3,10 @@
 Texts follow the shape real devices print (sysDescr lines separated by CRLF);
 sysObjectID values sit under the right enterprise (Huawei 2011, H3C 25506,
 Cisco 9) and are representative of the series, not a per-model registry.
-Maximum packet sizes are the platform defaults (Huawei ``snmp-agent packet
-max-size`` 12000; H3C ``snmp-agent packet max-size`` 1500; Cisco
-``snmp-server packetsize`` 1500): a GETBULK answer never exceeds them.
+Models and maximum packet sizes come from :mod:`inventory.platforms` (the
+platform defaults: Huawei ``snmp-agent packet max-size`` 12000; H3C
+``snmp-agent packet max-size`` 1500; Cisco ``snmp-server packetsize`` 1500):
+a GETBULK answer never exceeds them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from inventory.platforms import facts
 from lab.snmp.ber import Oid
 from lab.snmp.errors import SnmpLabError
 
@@ -45,10 +47,10 @@ PLATFORMS: dict[str, SnmpPlatform] = {
                 "HUAWEI {model}"
             ),
             sys_object_id=(1, 3, 6, 1, 4, 1, 2011, 2, 23, 456),
-            default_model="S5720-28X-SI-AC",
+            default_model=facts("huawei_vrp5").model,
             default_contact="R&D Beijing, Huawei Technologies co.,Ltd.",
             default_location="Beijing China",
-            max_packet=12000,
+            max_packet=facts("huawei_vrp5").snmp_max_message,
         ),
         SnmpPlatform(
             slug="huawei_vrp8",
@@ -59,10 +61,10 @@ PLATFORMS: dict[str, SnmpPlatform] = {
                 "HUAWEI {model}\r\n"
             ),
             sys_object_id=(1, 3, 6, 1, 4, 1, 2011, 2, 239, 35),
-            default_model="CE6881-48S6CQ",
+            default_model=facts("huawei_vrp8").model,
             default_contact="R&D Beijing, Huawei Technologies co.,Ltd.",
             default_location="Beijing China",
-            max_packet=12000,
+            max_packet=facts("huawei_vrp8").snmp_max_message,
         ),
         SnmpPlatform(
             slug="h3c_comware7",
@@ -72,10 +74,10 @@ PLATFORMS: dict[str, SnmpPlatform] = {
                 "Copyright (c) 2004-2021 New H3C Technologies Co., Ltd. All rights reserved."
             ),
             sys_object_id=(1, 3, 6, 1, 4, 1, 25506, 1, 1730),
-            default_model="S6520X-26C-SI",
+            default_model=facts("h3c_comware7").model,
             default_contact="New H3C Technologies Co., Ltd.",
             default_location="Hangzhou, China",
-            max_packet=1500,
+            max_packet=facts("h3c_comware7").snmp_max_message,
         ),
         SnmpPlatform(
             slug="cisco_ios",
@@ -87,10 +89,10 @@ PLATFORMS: dict[str, SnmpPlatform] = {
                 "Compiled Tue 26-Jan-21 02:35 by prod_rel_team"
             ),
             sys_object_id=(1, 3, 6, 1, 4, 1, 9, 1, 1208),
-            default_model="WS-C2960X-48TS-L",
+            default_model=facts("cisco_ios").model,
             default_contact="",
             default_location="",
-            max_packet=1500,
+            max_packet=facts("cisco_ios").snmp_max_message,
             short_names=(
                 ("TenGigabitEthernet", "Te"),
                 ("GigabitEthernet", "Gi"),

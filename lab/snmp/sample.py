@@ -7,6 +7,7 @@ traffic, access ports, a Vlanif and a loopback, static and direct routes.
 
 from __future__ import annotations
 
+from inventory.platforms import PLATFORMS, facts
 from lab.model import (
     LabDeviceSpec,
     LabInterface,
@@ -15,25 +16,6 @@ from lab.model import (
     SnmpCredentials,
     TrafficProfile,
 )
-
-PLATFORM_PORTS = {
-    "huawei_vrp5": "GigabitEthernet0/0/{n}",
-    "huawei_vrp8": "10GE1/0/{n}",
-    "h3c_comware7": "GigabitEthernet1/0/{n}",
-    "cisco_ios": "GigabitEthernet1/0/{n}",
-}
-PLATFORM_SVI = {
-    "huawei_vrp5": "Vlanif{n}",
-    "huawei_vrp8": "Vlanif{n}",
-    "h3c_comware7": "Vlan-interface{n}",
-    "cisco_ios": "Vlan{n}",
-}
-PLATFORM_LOOPBACK = {
-    "huawei_vrp5": "LoopBack0",
-    "huawei_vrp8": "LoopBack0",
-    "h3c_comware7": "LoopBack0",
-    "cisco_ios": "Loopback0",
-}
 
 
 def sample_spec(
@@ -52,15 +34,16 @@ def sample_spec(
     """
     ports = max(interfaces - 2, 1)
     peers = peers or {}
+    kind = facts(platform)
     ifaces = []
     for n in range(1, ports + 1):
         peer = peers.get(n)
         ifaces.append(
             LabInterface(
-                name=PLATFORM_PORTS[platform].format(n=n),
-                index=n + 1 if platform.startswith("huawei") else n,
+                name=kind.port_name(n),
+                index=n + kind.if_index_offset,
                 description=f"uplink to {peer[0]}" if peer else f"access port {n}",
-                speed_bps=10_000_000_000 if n == 1 and platform == "huawei_vrp8" else 1_000_000_000,
+                speed_bps=kind.uplink_bps if n == 1 else kind.port_bps,
                 mac=f"00:e0:fc:{number >> 8 & 0xFF:02x}:{number & 0xFF:02x}:{n:02x}",
                 peer_device=peer[0] if peer else None,
                 peer_interface=peer[1] if peer else None,
@@ -75,16 +58,14 @@ def sample_spec(
     second, third = number // 250 % 250, number % 250
     ifaces.append(
         LabInterface(
-            name=PLATFORM_SVI[platform].format(n=10),
+            name=kind.svi.format(n=10),
             index=base + 1,
             description="department VLAN",
             address=f"10.{second}.{third}.1/24",
             mac=f"00:e0:fc:{number >> 8 & 0xFF:02x}:{number & 0xFF:02x}:fe",
         )
     )
-    ifaces.append(
-        LabInterface(name=PLATFORM_LOOPBACK[platform], index=base + 2, description="router id")
-    )
+    ifaces.append(LabInterface(name=kind.loopback, index=base + 2, description="router id"))
     uplink = ifaces[0].name
     routes = (
         LabRoute("0.0.0.0/0", f"10.{second}.{third}.254", uplink, "static", metric=60),
@@ -94,7 +75,7 @@ def sample_spec(
     )
     return LabDeviceSpec(
         code=code,
-        hostname=f"{code}-{platform.split('_')[0].upper()}",
+        hostname=f"{code}-{kind.vendor}",
         platform=platform,
         role="access",
         interfaces=tuple(ifaces),
@@ -110,7 +91,7 @@ def sample_network(devices: int, interfaces: int = 24) -> LabNetwork:
     Communities are ``c<n>`` and v3 contexts ``d<n>``, so any subset can share
     one endpoint.
     """
-    platforms = list(PLATFORM_PORTS)
+    platforms = list(PLATFORMS)
     network = LabNetwork()
     for n in range(devices):
         code = f"D{n:05d}"
