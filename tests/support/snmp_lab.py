@@ -44,7 +44,7 @@ def build_network() -> LabNetwork:
             2,
             "huawei_vrp5",
             credentials=SnmpCredentials("c-acc", "nms", AUTH, PRIV, "acc"),
-            peers={1: ("CORE", "10GE1/0/1"), 2: ("PRINTER-7", "eth0")},
+            peers={1: ("CORE", "GE1/0/1"), 2: ("PRINTER-7", "eth0")},
         )
     )
     network.add(

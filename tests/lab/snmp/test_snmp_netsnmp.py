@@ -63,9 +63,9 @@ def test_v3_authpriv_sha_aes_walk(lab: Lab) -> None:
 def test_v3_md5_des_user(lab: Lab) -> None:
     args = v3_args(user="old", auth="MD5", priv="DES")
     values = walk(lab, *args, lab.address(lab.legacy), IF_TABLE + ".2")
-    assert values[f"{IF_TABLE}.2.1"] == 'STRING: "GigabitEthernet1/0/1"'
+    assert values[f"{IF_TABLE}.2.1"] == 'STRING: "GigabitEthernet0/1"'  # inventory.platforms
     names = walk(lab, *args, lab.address(lab.legacy), IFX_TABLE + ".1")
-    assert names[f"{IFX_TABLE}.1.1"] == 'STRING: "Gi1/0/1"'  # Cisco's short ifName
+    assert names[f"{IFX_TABLE}.1.1"] == 'STRING: "Gi0/1"'  # Cisco's short ifName
 
 
 def test_v3_wrong_auth_key_fails(lab: Lab) -> None:
@@ -196,7 +196,7 @@ def test_routes_and_lldp_tables(lab: Lab) -> None:
     lldp = walk(lab, *v3_args("acc"), address, LLDP_REM)
     local = spec.interfaces[0].index
     assert lldp[f"{LLDP_REM}.9.0.{local}.1"] == 'STRING: "CORE-HUAWEI"'
-    assert lldp[f"{LLDP_REM}.7.0.{local}.1"] == 'STRING: "10GE1/0/1"'
+    assert lldp[f"{LLDP_REM}.7.0.{local}.1"] == 'STRING: "GE1/0/1"'
     assert lldp[f"{LLDP_REM}.8.0.{local}.1"] == 'STRING: "uplink to ACCESS"'
     assert lldp[f"{LLDP_REM}.9.0.{spec.interfaces[1].index}.1"] == 'STRING: "PRINTER-7"'
 
