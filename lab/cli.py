@@ -114,8 +114,13 @@ def up_cmd(
     click.echo(_database_line(doc["database"]))
 
 
+def _shown(url: str) -> str:
+    """A database URL without its password (secrets never in output)."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _database_line(url: str) -> str:
-    shown = make_url(url).render_as_string(hide_password=True)
+    shown = _shown(url)
     return f"lab database: {shown}  (EGOVNET_DATABASE_URL={shown} egovnet poll --once)"
 
 
@@ -134,7 +139,7 @@ def status_cmd(ctx: click.Context, as_json: bool, state_dir: Path | None) -> Non
                     "pid": doc["pid"],
                     "running": doc["running"],
                     "size": doc["size"],
-                    "database": doc["database"],
+                    "database": _shown(doc["database"]),
                     "credentials": {
                         "username": creds["username"],
                         "password": creds["password"],

@@ -212,7 +212,11 @@ def up(
     try:
         lab = lab_inventory(inventory, url)
     except (SQLAlchemyError, ImportError) as exc:
-        raise LabError(f"lab database {url!r}: {_first_line(exc)}") from None
+        try:
+            shown = repr(sa.engine.make_url(url).render_as_string(hide_password=True))
+        except SQLAlchemyError:
+            shown = repr(url)
+        raise LabError(f"lab database {shown}: {_first_line(exc)}") from None
     try:
         _check_lab_database(inventory, lab)
         state_dir.mkdir(parents=True, exist_ok=True)
