@@ -213,11 +213,14 @@ class Spool:
                     f"spool {self.root}: {len(lines)} points do not fit "
                     f"({self._bytes} + {len(data)} > {self.max_bytes} bytes)"
                 )
-            new = (
-                not self._segments
-                or self._segments[-1] in self._sealed
-                or self._path(self._segments[-1]).stat().st_size >= self.segment_bytes
-            )
+            try:
+                new = (
+                    not self._segments
+                    or self._segments[-1] in self._sealed
+                    or self._path(self._segments[-1]).stat().st_size >= self.segment_bytes
+                )
+            except OSError as exc:
+                raise SpoolError(f"spool {self.root}: cannot append: {exc}") from exc
             number = self._next_segment if new else self._segments[-1]
             path = self._path(number)
             if new:
