@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .addresses import AddressSpace, parse_prefix, span
-from .choices import DIVISION_ROLE_LEVEL, AllocationKind, Level, PrefixRole, Role
+from .choices import DIVISION_ROLE_LEVEL, AllocationKind, Level, Network, PrefixRole, Role
 from .db import lock
 from .errors import IpamError, NotFoundError, OverlapError, PoolExhaustedError
 from .models import Department, Node, Prefix, RouteDistinguisher, Vlan, Zone
@@ -148,7 +148,16 @@ class Ipam:
         zone: Zone | None = None,
         department: Department | None = None,
     ) -> Allocation:
-        """Allocate the next free resource of ``kind`` for ``node``."""
+        """Allocate the next free resource of ``kind`` for ``node``.
+
+        Prefixes and route distinguishers belong to the extranet: intranet and
+        internet nodes are refused (a VLAN comes from the node's own range).
+        """
+        if kind is not AllocationKind.VLAN and node.network != Network.EXTRANET.value:
+            raise IpamError(
+                f"node {_label(node)} is on the {node.network}, not the extranet: it never "
+                f"draws from the extranet's pools ({kind.value} refused)"
+            )
         lock(self.session, "ipam")
         if kind is AllocationKind.VLAN:
             return self._allocate_vlan(node, department)

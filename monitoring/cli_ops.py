@@ -139,11 +139,19 @@ def health_cmd(ctx: click.Context, target: str, as_json: bool) -> None:
                 f"discards {_fmt(link_usage.discards)}",
             ]
         data["availability"] = {
-            k: {"pct": v.pct, "available": v.available, "expected": v.expected}
+            k: {
+                "pct": v.pct,
+                "available": v.available,
+                "expected": v.expected,
+                "monitored": v.monitored_intervals,
+                "monitored_pct": v.monitored_pct,
+            }
             for k, v in availability.items()
         }
+        day, month = availability["24h"], availability["30d"]
         lines.append(
-            f"availability: 24 h {_pct(availability['24h'])}, 30 d {_pct(availability['30d'])}"
+            f"availability: 24 h {_pct(day)} (monitored {_pct(day.monitored_pct)}), "
+            f"30 d {_pct(month)} (monitored {_pct(month.monitored_pct)})"
         )
     except (MonitoringError, InventoryError) as exc:
         click.echo(f"error: {exc}", err=True)

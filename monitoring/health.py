@@ -4,13 +4,18 @@
 in which the device answered SNMP (``device.up = 1``); of a link, the share in
 which the link was up (``link.up = 1``: an end was polled and every polled end
 was oper up). The number of intervals expected is the period divided by the
-node's poll interval (``monitoring.intervals``); an interval without any
-point (no poll happened, the poller was down, the point was lost) counts as
-unavailable. The points are summed per chunk (an hour for periods up to two
-days, a day beyond) and each chunk's sum is capped at the number of intervals
-the chunk holds, so a poll that lands twice in one interval (jitter) cannot
+node's poll interval (``monitoring.intervals``). An interval without any
+point (no poll happened, the poller was down, the point was lost) is
+*unknown*, not down: availability is the share of the *monitored* intervals
+(those with a point) that were up, and the monitored fraction (monitored /
+expected) is reported beside it, so 20 s of monitoring shows "100 % over
+0.02 % monitored", not "0.02 % available". The points are summed and counted
+per chunk (an hour for periods up to two
+days, a day beyond) and each chunk's count (monitored) is capped at the number of intervals
+the chunk touches (whole intervals, so the hour cut by "now" still counts the
+poll of its last seconds) and its sum (available) at that count, so a poll that lands twice in one interval (jitter) cannot
 make up for a missing one elsewhere. Roll-ups (township, county, level) sum
-the available and expected intervals of their nodes: a node polled twice as
+the available, monitored and expected intervals of their nodes: a node polled twice as
 often weighs twice as much.
 
 Every query bounds both ends of its time range and groups by time in hours
@@ -20,6 +25,7 @@ series, far beyond ``max-select-buckets``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,24 +41,49 @@ DAY_NS = 86_400 * NS
 
 @dataclass(frozen=True)
 class Availability:
-    """Available and expected poll intervals over a period."""
+    """Available, expected and monitored poll intervals over a period.
+
+    ``monitored`` None means every expected interval was monitored.
+    """
 
     available: float
     expected: float
+    monitored: float | None = None
+
+    @property
+    def monitored_intervals(self) -> float:
+        """Intervals with a point (up or down)."""
+        return self.expected if self.monitored is None else self.monitored
 
     @property
     def pct(self) -> float | None:
-        """Availability in percent (None when no interval was expected).
+        """Availability over the monitored time, in percent (None when nothing was monitored).
 
-        >>> Availability(27, 30).pct
-        90.0
+        >>> Availability(27, 30).pct, Availability(9, 3600, 10).pct
+        (90.0, 90.0)
+        """
+        monitored = self.monitored_intervals
+        if monitored <= 0:
+            return None
+        return min(100.0, 100.0 * self.available / monitored)
+
+    @property
+    def monitored_pct(self) -> float | None:
+        """Share of the expected intervals that were monitored, in percent.
+
+        >>> Availability(9, 3600, 36).monitored_pct
+        1.0
         """
         if self.expected <= 0:
             return None
-        return min(100.0, 100.0 * self.available / self.expected)
+        return min(100.0, 100.0 * self.monitored_intervals / self.expected)
 
     def __add__(self, other: Availability) -> Availability:
-        return Availability(self.available + other.available, self.expected + other.expected)
+        return Availability(
+            self.available + other.available,
+            self.expected + other.expected,
+            self.monitored_intervals + other.monitored_intervals,
+        )
 
 
 ZERO = Availability(0.0, 0.0)
@@ -81,25 +112,29 @@ def _chunk_literal(chunk: int) -> str:
 
 
 def capped(
-    sums: Iterable[tuple[int, float | None]],
+    sums: Iterable[tuple[int, float | None, float | None]],
     start_ns: int,
     end_ns: int,
     chunk: int,
     interval_s: float,
 ) -> Availability:
-    """Availability from per-chunk sums of ``up`` (``(chunk start ns, sum)``), capped per chunk.
+    """Availability from ``(chunk start ns, sum of up, count of up)`` per chunk, capped per chunk.
 
-    >>> capped([(0, 30.0), (3600 * 10**9, 31.0)], 0, 2 * 3600 * 10**9, HOUR_NS, 120.0)
-    Availability(available=60.0, expected=60.0)
+    >>> capped([(0, 30.0, 30.0), (3600 * 10**9, 31.0, 31.0)], 0, 2 * 3600 * 10**9, HOUR_NS, 120.0)
+    Availability(available=60.0, expected=60.0, monitored=60.0)
     """
     interval_ns = interval_s * NS
     available = 0.0
-    for bucket, total in sums:
+    monitored = 0.0
+    for bucket, total, count in sums:
         overlap = min(bucket + chunk, end_ns) - max(bucket, start_ns)
-        if total is None or overlap <= 0:
+        if count is None or overlap <= 0:
             continue
-        available += min(float(total), overlap / interval_ns)
-    return Availability(available, (end_ns - start_ns) / interval_ns)
+        # whole intervals: a chunk cut by the period's end still holds its last poll
+        seen = min(float(count), float(math.ceil(overlap / interval_ns)))
+        monitored += seen
+        available += min(float(total or 0.0), seen)
+    return Availability(available, (end_ns - start_ns) / interval_ns, monitored)
 
 
 @dataclass(frozen=True)
@@ -131,18 +166,18 @@ class HealthReader:
     # -- availability --------------------------------------------------------------------
     def _sums(
         self, measurement: str, tag: str, value: str | None, start_ns: int, end_ns: int, chunk: int
-    ) -> dict[str, list[tuple[int, float | None]]]:
+    ) -> dict[str, list[tuple[int, float | None, float | None]]]:
         where = time_range(start_ns, end_ns)
         if value is not None:
             where = f"{quote_ident(tag)} = {quote_literal(value)} AND {where}"
         statement = (  # identifiers, literals and times quoted by the helpers
-            f'SELECT sum("up") FROM {quote_ident(measurement)} WHERE {where} '  # noqa: S608
+            f'SELECT sum("up"), count("up") FROM {quote_ident(measurement)} WHERE {where} '  # noqa: S608
             f"GROUP BY time({_chunk_literal(chunk)}), {quote_ident(tag)} fill(none)"
         )
-        out: dict[str, list[tuple[int, float | None]]] = {}
+        out: dict[str, list[tuple[int, float | None, float | None]]] = {}
         for series in self.client.query_series(statement):
             key = series.tags.get(tag, "")
-            out.setdefault(key, []).extend((int(row[0]), row[1]) for row in series.values)
+            out.setdefault(key, []).extend((int(row[0]), row[1], row[2]) for row in series.values)
         return out
 
     def availability(
@@ -175,7 +210,7 @@ class HealthReader:
     def nodes_availability(
         self, nodes: Iterable[NodeInfo], start: datetime | int, end: datetime | int
     ) -> dict[str, Availability]:
-        """Availability of each node (one query for all); a node without points gets 0 %."""
+        """Availability of each node (one query for all); a node without points: nothing monitored."""
         start_ns, end_ns = _ns(start), _ns(end)
         chunk = chunk_ns(start_ns, end_ns)
         sums = self._sums("device", "node", None, start_ns, end_ns, chunk)
@@ -273,7 +308,7 @@ def rollup(
     >>> info = {c: NodeInfo(c, c, "village", "village-cpe", "active", "411302", None, 60.0, True)
     ...         for c in ("a", "b")}
     >>> rollup({"a": Availability(27, 30), "b": Availability(30, 30)}, info, "county")
-    {'411302': Availability(available=57.0, expected=60.0)}
+    {'411302': Availability(available=57.0, expected=60.0, monitored=60.0)}
     """
     if by not in ("county", "township", "level"):
         raise ValueError(f"roll-up by {by!r}: use county, township or level")

@@ -3,7 +3,8 @@
 The availability definition is :mod:`monitoring.health`'s. The nodes counted
 are the inventory's nodes expected to be polled (status active, a platform
 and a management address) as the inventory stands when the report is made;
-a node without any point in the month counts as 0 %. Month boundaries are
+a node without any point in the month is unmonitored (it lowers the
+monitored fraction, not the availability; both are reported). Month boundaries are
 local midnights in ``tz`` (default Asia/Shanghai).
 """
 
@@ -37,6 +38,8 @@ CSV_HEADER = (
     "expected_intervals",
     "available_intervals",
     "availability_pct",
+    "monitored_intervals",
+    "monitored_pct",
 )
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -160,11 +163,25 @@ def to_csv(report: AvailabilityReport) -> str:
                 _number(row.availability.expected),
                 _number(row.availability.available),
                 "" if pct is None else f"{pct:.3f}",
+                _number(row.availability.monitored_intervals),
+                ""
+                if row.availability.monitored_pct is None
+                else f"{row.availability.monitored_pct:.3f}",
             )
         )
     return out.getvalue()
 
 
 def bars(rows: Sequence[ReportRow]) -> list[tuple[str, float]]:
-    """``(label, percent)`` per row for a chart (rows without expected intervals skipped)."""
-    return [(row.name, row.pct) for row in rows if row.pct is not None]
+    """``(label, percent)`` per row for a chart, the label with the monitored fraction.
+
+    Rows without a monitored interval are skipped.
+    """
+    out: list[tuple[str, float]] = []
+    for row in rows:
+        pct, monitored = row.pct, row.availability.monitored_pct
+        if pct is None:
+            continue
+        label = row.name if monitored is None else f"{row.name} (监测 {monitored:.1f}%)"
+        out.append((label, pct))
+    return out

@@ -34,6 +34,7 @@ from monitoring.errors import (
     InfluxUnavailableError,
     MonitoringConfigError,
     SchemaError,
+    SpoolError,
     SpoolFullError,
 )
 from monitoring.influx import InfluxClient, InfluxSettings
@@ -188,7 +189,12 @@ class InfluxWriter:
         """Send spooled chunks oldest first; stop at the first unavailability."""
         sent = 0
         while limit is None or sent < limit:
-            chunk = self.spool.peek(self.batch_size)
+            try:
+                chunk = self.spool.peek(self.batch_size)
+            except SpoolError as exc:
+                self.stats.last_error = str(exc)
+                log.error("cannot replay the spool: %s", exc)
+                return
             if chunk is None:
                 break
             try:
@@ -213,6 +219,10 @@ class InfluxWriter:
             self.stats.dropped += len(batch)
             self.stats.last_error = str(exc)
             log.debug("%s", exc)
+        except SpoolError as exc:  # the file system failed (disk full, I/O error)
+            self.stats.dropped += len(batch)
+            self.stats.last_error = str(exc)
+            log.error("could not spool %d points, dropped: %s", len(batch), exc)
         else:
             self.stats.spooled += len(batch)
 

@@ -154,3 +154,24 @@ def test_host_bits_are_refused(city: Any, tmp_path: Path) -> None:
         f"{path}:{line_of(text, '10.112.64.33/27')}: prefix 10.112.64.33/27: prefix: "
         "'10.112.64.33/27' has host bits set (did you mean 10.112.64.32/27?)"
     ]
+
+
+@pytest.mark.parametrize("code", ["4113-NW", "ISP-CT"])
+def test_intranet_and_internet_nodes_never_draw_from_extranet_pools(city: Any, code: str) -> None:
+    before = city.export_yaml()
+    network = "intranet" if code == "4113-NW" else "internet"
+    for kind in (AllocationKind.PREFIX, AllocationKind.LOOPBACK, AllocationKind.P2P):
+        with pytest.raises(
+            IpamError, match=rf"is on the {network}, not the extranet: .* \({kind.value} refused\)$"
+        ):
+            city.allocate(code, kind)
+    with pytest.raises(IpamError, match=r"never draws from the extranet's pools"):
+        city.allocate(code, AllocationKind.RD, zone="ZW-RS")
+    assert city.export_yaml() == before  # no pool carved, nothing allocated
+
+
+def test_allocate_refusal_for_the_intranet_on_the_cli(city: Any, run: Any) -> None:
+    result = run("inventory", "allocate", "--node", "4113-NW", "--kind", "prefix")
+    assert result.exit_code != 0, result.output  # the CLI's exit code for refusals
+    assert "is on the intranet, not the extranet" in result.output
+    assert "Traceback" not in result.output

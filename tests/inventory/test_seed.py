@@ -75,3 +75,11 @@ def test_divisions_csv_errors(inventory: Any, tmp_path: Path) -> None:
         inventory.seed(bad)
     assert info.value.problems == [f"{bad}:3: level 'province' is not city, county or township"]
     assert inventory.is_empty()
+
+
+def test_seed_gives_no_extranet_address_to_intranet_or_internet_nodes(inventory: Any) -> None:
+    inventory.seed(None, villages_per_township=2)
+    for code in ("4113-NW", "4113-NW-AS", "ISP-CT"):
+        shown = inventory.show(code)
+        assert shown["prefixes"] == [], (code, shown["prefixes"])
+        assert shown["mgmt_address"] is None, code

@@ -4,6 +4,7 @@ expected values, and data written by the poller from lab agents, through ``egovn
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -43,14 +44,17 @@ def test_availability_of_nodes_and_links_is_exact(
     start, end = T0 * 10**9, (T0 + 1800) * 10**9
     a = reader.node_availability("A", start, end, 60.0)
     assert (a.available, a.expected, a.pct) == (27.0, 30.0, 90.0)
-    assert reader.node_availability("B", start, end, 60.0).pct == 90.0
+    b = reader.node_availability("B", start, end, 60.0)  # 3 intervals unknown, not down
+    assert (b.pct, b.monitored_pct) == (100.0, 90.0)
     assert reader.node_availability("C", start, end, 60.0).pct == 100.0  # capped, not 103.3
-    assert reader.link_availability("A:ge1 -- B:ge2", start, end, 60.0) == Availability(24.0, 30.0)
-    # intervals with no poll count as down: over twice the period, A has 28 of 60
-    # (the point at T0 + 1800 s is now inside)
-    assert reader.node_availability("A", start, end + 1800 * 10**9, 60.0) == Availability(
-        28.0, 60.0
+    assert reader.link_availability("A:ge1 -- B:ge2", start, end, 60.0) == Availability(
+        24.0, 30.0, 30.0
     )
+    # intervals with no poll are unknown: over twice the period, A was up in 28 of
+    # its 31 monitored intervals (the point at T0 + 1800 s is now inside) of 60
+    longer = reader.node_availability("A", start, end + 1800 * 10**9, 60.0)
+    assert longer == Availability(28.0, 60.0, 31.0)
+    assert longer.monitored_pct is not None and round(longer.monitored_pct, 3) == 51.667
     # a node polled every 120 s has 15 intervals in the half hour
     assert reader.node_availability("A", start, end, 120.0).pct == 100.0
 
@@ -59,21 +63,25 @@ def test_availability_of_nodes_and_links_is_exact(
         for c, county in (("A", "411302"), ("B", "411302"), ("C", "411303"), ("D", "411303"))
     }
     per_node = reader.nodes_availability(nodes.values(), start, end)
-    assert {c: v.pct for c, v in per_node.items()} == {"A": 90.0, "B": 90.0, "C": 100.0, "D": 0.0}
+    assert {c: v.pct for c, v in per_node.items()} == {"A": 90.0, "B": 100.0, "C": 100.0, "D": None}
     by_county = rollup(per_node, nodes, "county")
-    assert {k: v.pct for k, v in by_county.items()} == {"411302": 90.0, "411303": 50.0}
-    assert rollup(per_node, nodes, "level")["village"] == Availability(84.0, 120.0)
+    assert {k: round(v.pct or 0, 3) for k, v in by_county.items()} == {
+        "411302": 94.737,  # 54 of 57 monitored intervals
+        "411303": 100.0,  # D was never monitored: unknown, not down
+    }
+    assert by_county["411303"].monitored_pct == 50.0
+    assert rollup(per_node, nodes, "level")["village"] == Availability(84.0, 120.0, 87.0)
 
 
 def test_long_periods_sum_per_day(influx_settings: InfluxSettings, reader: HealthReader) -> None:
     hours = [T0 + 3600 * n for n in range(72)]  # three days, hourly polls
     write(influx_settings, device_lines("H", "county", hours, down=hours[10:16], county="411302"))
     three_days = reader.node_availability("H", T0 * 10**9, (T0 + 3 * 86_400) * 10**9, 3600.0)
-    assert three_days == Availability(66.0, 72.0)
+    assert three_days == Availability(66.0, 72.0, 72.0)
     # a 30-day window at 60 s would be 43,200 buckets: summed per day instead (10,000 max here)
     end = datetime.fromtimestamp(T0 + 30 * 86_400, tz=UTC)
     month = reader.node_availability("H", end - timedelta(days=30), end, 60.0)
-    assert month == Availability(66.0, 43_200.0)
+    assert month == Availability(66.0, 43_200.0, 72.0)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +116,9 @@ def test_health_command_on_polled_data(
         assert "24/24 interfaces up" in node.output and "GigabitEthernet0/0/1" in node.output
         data = json.loads(run("health", "411302", "--json").output)
         day = data["availability"]["24h"]
-        assert (day["available"], day["expected"]) == (polls, 1440.0)  # of 1,440 intervals
+        # polls seconds apart fall in one or two 60 s intervals of 1,440; unpolled time is unknown
+        assert 1 <= day["available"] == day["monitored"] <= polls and day["expected"] == 1440.0
+        assert day["pct"] == 100.0
         uplink = data["last_hour"]["GigabitEthernet0/0/1"]
         assert abs(uplink["util_max_pct"] - 0.8) < 0.05  # 8 Mbit/s in on 1 Gbit/s
         busy = json.loads(run("health", WL_UPLINK, "--json").output)
@@ -117,8 +127,11 @@ def test_health_command_on_polled_data(
         assert busy["last_hour"]["errors"] == 0 and busy["last_hour"]["points"] == polls
         by_end = run("health", "4113:GigabitEthernet1/0/1")  # one end of a link
         assert by_end.exit_code == 0 and by_end.output.startswith(f"link {WC_UPLINK} (uplink): UP")
-        day_pct, month_pct = 100 * polls / 1440, 100 * polls / 43_200
-        assert f"availability: 24 h {day_pct:.3f} %, 30 d {month_pct:.3f} %" in by_end.output
+        assert re.search(
+            r"availability: 24 h 100\.000 % \(monitored 0\.\d{3} %\), "
+            r"30 d 100\.000 % \(monitored 0\.00\d %\)",
+            by_end.output,
+        ), by_end.output
         unknown = run("health", "NY-NOWHERE")
         assert unknown.exit_code == 1
         assert "no node or link 'NY-NOWHERE' in the inventory" in unknown.output

@@ -34,15 +34,15 @@ END = int(datetime(2024, 3, 1, tzinfo=TZ).timestamp())
 HOURS = list(range(START, END, 3600))
 
 EXPECTED_CSV = """\
-group,code,name,nodes,expected_intervals,available_intervals,availability_pct
-county,411302,宛城区,3,2088,1705,81.657
-county,411303,卧龙区,1,696,522,75.000
-county,411321,南召县,1,696,0,0.000
-level,city,市级,1,696,696,100.000
-level,county,县级,3,2088,1183,56.657
-level,township,乡镇级,1,696,696,100.000
-level,village,村级,1,696,348,50.000
-total,,南阳市,6,4176,2923,69.995
+group,code,name,nodes,expected_intervals,available_intervals,availability_pct,monitored_intervals,monitored_pct
+county,411302,宛城区,3,2088,1705,81.657,2088,100.000
+county,411303,卧龙区,1,696,522,100.000,522,75.000
+county,411321,南召县,1,696,0,,0,0.000
+level,city,市级,1,696,696,100.000,696,100.000
+level,county,县级,3,2088,1183,97.126,1218,58.333
+level,township,乡镇级,1,696,696,100.000,696,100.000
+level,village,村级,1,696,348,50.000,696,100.000
+total,,南阳市,6,4176,2923,88.415,3306,79.167
 """
 
 
@@ -66,7 +66,7 @@ def run(
     lines += device_lines("411302001", "township", HOURS, **tw)
     lines += device_lines("411302001001", "village", HOURS, down=HOURS[1::2], **tw)  # 348 up
     lines += device_lines("411302001002", "village", HOURS, down=HOURS, **tw)  # planned: ignored
-    # 411321 has no point at all: 0 %
+    # 411321 has no point at all: unknown (0 % monitored), not 0 % available
     write(influx_settings, lines)
     overrides = {
         "database.url": url,
@@ -98,12 +98,13 @@ def test_monthly_svg_chart(run: Callable[..., Result], tmp_path: Path) -> None:
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "南阳市电子政务外网 2024-02 月度可用率" in texts
-    for county in ("宛城区", "卧龙区", "南召县"):
+    for county in ("宛城区 (监测 100.0%)", "卧龙区 (监测 75.0%)"):
         assert county in texts
+    assert not any(t and t.startswith("南召县") for t in texts)  # never monitored: no bar
     assert {"可用率 (%)", "县区", "层级", "各县区可用率"} <= set(texts)
-    assert "81.66%" in texts and "0.00%" in texts and "村级" in texts
+    assert "81.66%" in texts and "50.00%" in texts and "村级 (监测 100.0%)" in texts
     bars = root.findall("svg:rect[@fill]", ns)
-    assert len([b for b in bars if b.find("svg:title", ns) is not None]) == 3 + 4
+    assert len([b for b in bars if b.find("svg:title", ns) is not None]) == 2 + 4
 
 
 def test_bad_month_is_refused(run: Callable[..., Result]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitoring.errors import SpoolFullError
-from monitoring.spool import Spool
+from monitoring.spool import Spool, encode_record
 
 
 def lines(start: int, count: int) -> list[str]:
@@ -69,7 +69,7 @@ def test_torn_last_line_is_cut(tmp_path: Path, caplog: pytest.LogCaptureFixture)
     spool.append(lines(0, 3))
     segment = next(spool.segments_dir.glob("*.lp"))
     with segment.open("ab") as handle:
-        handle.write(b"m,node=n f=99")  # crash in the middle of an append
+        handle.write(encode_record("m,node=n f=99i 99")[:-5])  # crash in an append
     reopened = Spool(tmp_path)
     assert "torn last line" in caplog.text
     reopened.append(lines(3, 2))
