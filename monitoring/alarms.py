@@ -230,8 +230,11 @@ class AlarmEvaluator:
             count, since = self._failures.get(poll.code, (0, poll.wall))
             count += 1
             self._failures[poll.code] = (count, since)
+        failure = (
+            "sent a bad SNMP reply" if poll.error_code == "bad_reply" else "did not answer SNMP"
+        )
         message = (
-            f"device {poll.code} did not answer SNMP in {count} poll(s) in a row"
+            f"device {poll.code} {failure} in {count} poll(s) in a row"
             + (f" ({poll.error})" if poll.error else "")
             if count
             else f"device {poll.code} answers"

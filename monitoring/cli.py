@@ -33,6 +33,7 @@ def _poll_json(poll: DevicePoll) -> dict[str, Any]:
         "code": poll.code,
         "ok": poll.ok,
         "error": poll.error,
+        "error_code": poll.error_code,
         "duration_ms": round(poll.duration_s * 1000, 1),
         "requests": poll.requests,
         "uptime_ticks": poll.uptime_ticks,

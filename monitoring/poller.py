@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from monitoring import columns as C
+from monitoring.errors import MonitoringError
 from monitoring.rates import (
     CounterSample,
     CounterTracker,
@@ -29,12 +30,15 @@ from monitoring.rates import (
     octet_rate_limit,
 )
 from monitoring.schema import DeviceRecord, InterfaceRecord, LinkRecord, poll_time_ns
-from monitoring.snmp.ber import TAG_INTEGER, Value, decode_arcs
+from monitoring.snmp.ber import TAG_COUNTER32, TAG_COUNTER64, TAG_INTEGER, Value, decode_arcs
 from monitoring.snmp.client import SnmpClient
-from monitoring.snmp.errors import SnmpError
+from monitoring.snmp.errors import SnmpAgentError, SnmpConfigError, SnmpTimeoutError
 from monitoring.targets import PollTarget
 
 log = logging.getLogger(__name__)
+
+#: The value tags a counter column accepts.
+COUNTER_TAGS = frozenset((TAG_COUNTER32, TAG_COUNTER64))
 
 
 class PointSink(Protocol):
@@ -90,6 +94,11 @@ class DevicePoll:
     wall: float
     duration_s: float
     error: str | None = None
+    #: Why it failed, for alarms and the CLI: ``timeout``, ``bad_reply`` (a reply
+    #: that is not valid SNMP or carries values of the wrong type), ``agent_error``
+    #: (error status, SNMPv3 report), ``config`` (unusable credentials),
+    #: ``deadline`` (the device's whole-poll deadline) or ``os_error``.
+    error_code: str | None = None
     requests: int = 0
     uptime_ticks: int | None = None
     sys_name: str | None = None
@@ -280,34 +289,27 @@ class Poller:
                     columns = [*columns, *C.COUNTERS_32]
                     values = [*values, *extra.columns]
                     requests += extra.requests
-        except (SnmpError, TimeoutError, OSError) as exc:
             duration = time.monotonic() - start
-            error = str(exc) or f"device deadline of {self.settings.device_deadline:g} s passed"
-            log.debug("poll of %s failed: %s", target.code, error)
-            record = DeviceRecord(
-                node=target.code,
-                level=target.level,
-                time_ns=poll_time_ns(wall),
-                up=False,
-                county=target.county,
-                township=target.township,
-                role=target.role,
-                platform=target.platform,
-                poll_ms=duration * 1000.0,
+            uptime = next((v for _, t, v in walk.scalars[:1] if isinstance(v, int)), None)
+            sys_name = next((_text(v) for _, _, v in walk.scalars[1:2]), None)
+            # a reply with values of the wrong type fails this device only: its lines
+            # and records are kept aside until every one of them was built
+            device_lines: list[str] = []
+            device_records: dict[str, InterfaceRecord] = {}
+            readings = self._readings(state, columns, values)
+            reboot = uptime is not None and state.uptime is not None and uptime < state.uptime
+            built, rate_reboot = self._records(
+                target, readings, uptime, wall, duration, device_lines, device_records
             )
-            lines.append(record.to_line())
-            return DevicePoll(target.code, False, wall, duration, error=error, points=1)
-        duration = time.monotonic() - start
-        uptime = next((v for _, t, v in walk.scalars[:1] if isinstance(v, int)), None)
-        sys_name = next((_text(v) for _, _, v in walk.scalars[1:2]), None)
-        readings = self._readings(state, columns, values)
-        reboot = uptime is not None and state.uptime is not None and uptime < state.uptime
+        except (MonitoringError, TimeoutError, OSError, ValueError) as exc:
+            return self._failed(target, wall, start, exc, lines)
+        lines.extend(device_lines)
+        records.update(device_records)
         state.uptime = uptime
         state.polls += 1
         state.static_due = (
             reboot or state.static_due or state.polls % self.settings.static_every == 0
         )
-        built, rate_reboot = self._records(target, readings, uptime, wall, duration, lines, records)
         return DevicePoll(
             target.code,
             True,
@@ -320,6 +322,32 @@ class Poller:
             reboot=reboot or rate_reboot,
             points=len(built) + 1,
             records=tuple(built),
+        )
+
+    def _failed(
+        self, target: PollTarget, wall: float, start: float, exc: BaseException, lines: list[str]
+    ) -> DevicePoll:
+        """The poll of one device failed: a ``device`` point with ``up=false``, the reason."""
+        duration = time.monotonic() - start
+        code = _error_code(exc)
+        error = str(exc) or f"device deadline of {self.settings.device_deadline:g} s passed"
+        if code == "bad_reply" and not error.startswith("snmp://"):
+            error = f"snmp://{target.host}:{target.port}: bad reply: {error}"
+        log.debug("poll of %s failed (%s): %s", target.code, code, error)
+        record = DeviceRecord(
+            node=target.code,
+            level=target.level,
+            time_ns=poll_time_ns(wall),
+            up=False,
+            county=target.county,
+            township=target.township,
+            role=target.role,
+            platform=target.platform,
+            poll_ms=duration * 1000.0,
+        )
+        lines.append(record.to_line())
+        return DevicePoll(
+            target.code, False, wall, duration, error=error, error_code=code, points=1
         )
 
     def _columns(self, state: _DeviceState) -> list[C.Column]:
@@ -364,7 +392,13 @@ class Poller:
             kwargs: dict[str, int | None] = {}
             for name, found in counters:
                 entry = found.get(suffix)
-                kwargs[name] = entry[1] if entry is not None and isinstance(entry[1], int) else None
+                # only Counter32/Counter64 are counters: an INTEGER -1 or a string in a
+                # counter column is not a reading (the rates would be garbage)
+                kwargs[name] = (
+                    entry[1]
+                    if entry is not None and entry[0] in COUNTER_TAGS and isinstance(entry[1], int)
+                    else None
+                )
             out.append(
                 InterfaceReading(
                     index=static[0],
@@ -501,3 +535,18 @@ class Poller:
             elif a is not None:
                 out.append(LinkRecord.from_ends(label, a, b, time_ns=time_ns).to_line())
         return out
+
+
+def _error_code(exc: BaseException) -> str:
+    """The short reason of a failed device poll (see :attr:`DevicePoll.error_code`)."""
+    if isinstance(exc, SnmpTimeoutError):
+        return "timeout"
+    if isinstance(exc, SnmpAgentError):
+        return "agent_error"
+    if isinstance(exc, SnmpConfigError):
+        return "config"
+    if isinstance(exc, TimeoutError):
+        return "deadline"
+    if isinstance(exc, OSError):
+        return "os_error"
+    return "bad_reply"  # SnmpDecodeError, a SampleError, a value of the wrong type

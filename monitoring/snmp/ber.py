@@ -46,6 +46,13 @@ UNSIGNED_TAGS = frozenset((TAG_COUNTER32, TAG_GAUGE32, TAG_TIMETICKS, TAG_COUNTE
 #: The v2 exception values (no value at that OID / past the end of the view).
 EXCEPTION_TAGS = frozenset((TAG_NO_SUCH_OBJECT, TAG_NO_SUCH_INSTANCE, TAG_END_OF_MIB_VIEW))
 
+#: RFC 2578 3.5: at most 128 sub-identifiers, each 32 bits (5 octets in base 128).
+MAX_OID_ARCS = 128
+MAX_ARC_OCTETS = 5
+MAX_OID_OCTETS = MAX_OID_ARCS * MAX_ARC_OCTETS
+#: An INTEGER or an unsigned value: Counter64 needs 8 octets plus a leading zero.
+MAX_INTEGER_OCTETS = 9
+
 #: A decoded value: an int (INTEGER and the unsigned types), bytes (strings,
 #: IpAddress, Opaque) or None (NULL and the exception values; see the tag).
 Value = int | bytes | None
@@ -172,7 +179,7 @@ def expect(data: bytes, pos: int, tag: int) -> tuple[int, int]:
 def read_integer(data: bytes, pos: int) -> tuple[int, int]:
     """Read an INTEGER TLV; return ``(value, next_pos)``."""
     start, end = expect(data, pos, TAG_INTEGER)
-    if end == start or end - start > 9:
+    if end == start or end - start > MAX_INTEGER_OCTETS:
         raise SnmpDecodeError(f"bad INTEGER length at offset {start}")
     return int.from_bytes(data[start:end], "big", signed=True), end
 
@@ -184,16 +191,37 @@ def read_octets(data: bytes, pos: int) -> tuple[bytes, int]:
 
 
 def decode_arcs(content: bytes) -> tuple[int, ...]:
-    """Arcs of OID content octets *without* the first-two-arcs rule (an index suffix)."""
+    """Arcs of OID content octets *without* the first-two-arcs rule (an index suffix).
+
+    An arc is at most :data:`MAX_ARC_OCTETS` octets (RFC 2578: sub-identifiers are
+    32-bit) and an OID at most :data:`MAX_OID_ARCS` arcs, so a hostile 64 KB arc is
+    refused in linear time instead of being built into a huge integer.
+
+    >>> decode_arcs(bytes.fromhex("8fffffff7f"))
+    (4294967295,)
+    >>> decode_arcs(b"\\x81" * 6 + b"\\x01")
+    Traceback (most recent call last):
+    ...
+    monitoring.snmp.errors.SnmpDecodeError: OBJECT IDENTIFIER arc longer than 5 octets
+    """
+    if len(content) > MAX_OID_OCTETS:
+        raise SnmpDecodeError(f"OBJECT IDENTIFIER of {len(content)} octets is too long")
     arcs: list[int] = []
     value = 0
+    octets = 0
     for byte in content:
         value = (value << 7) | (byte & 0x7F)
+        octets += 1
         if not byte & 0x80:
             arcs.append(value)
             value = 0
+            octets = 0
+        elif octets >= MAX_ARC_OCTETS:
+            raise SnmpDecodeError(f"OBJECT IDENTIFIER arc longer than {MAX_ARC_OCTETS} octets")
     if content and content[-1] & 0x80:
         raise SnmpDecodeError("truncated OBJECT IDENTIFIER arc")
+    if len(arcs) > MAX_OID_ARCS:
+        raise SnmpDecodeError(f"OBJECT IDENTIFIER of {len(arcs)} arcs is too long")
     return tuple(arcs)
 
 
@@ -208,7 +236,20 @@ def oid_text(content: bytes) -> str:
 
 
 def decode_varbinds(data: bytes, start: int, end: int) -> list[VarBind]:
-    """Every var-bind of a VarBindList whose content spans ``start:end``."""
+    """Every var-bind of a VarBindList whose content spans ``start:end``.
+
+    Raises only :class:`SnmpDecodeError`: every length is checked against its
+    enclosing TLV, so a var-bind whose OID runs past the datagram is refused.
+    """
+    if end > len(data) or start > end:
+        raise SnmpDecodeError(f"var-bind list {start}:{end} overruns the datagram")
+    try:
+        return _decode_varbinds(data, start, end)
+    except IndexError:
+        raise SnmpDecodeError(f"truncated var-bind list at offset {start}") from None
+
+
+def _decode_varbinds(data: bytes, start: int, end: int) -> list[VarBind]:
     out: list[VarBind] = []
     append = out.append
     pos = start
@@ -221,6 +262,8 @@ def decode_varbinds(data: bytes, start: int, end: int) -> list[VarBind]:
             _, vb_start, vb_end = read_tlv(data, pos)
         else:
             vb_start, vb_end = pos + 2, pos + 2 + length
+        if vb_end > end:
+            raise SnmpDecodeError(f"var-bind at offset {pos} overruns its list")
         if data[vb_start] != TAG_OID:
             raise SnmpDecodeError(f"expected an OID at offset {vb_start}")
         oid_len = data[vb_start + 1]
@@ -228,18 +271,26 @@ def decode_varbinds(data: bytes, start: int, end: int) -> list[VarBind]:
             _, o_start, o_end = read_tlv(data, vb_start)
         else:
             o_start, o_end = vb_start + 2, vb_start + 2 + oid_len
+        if o_end + 2 > vb_end:
+            raise SnmpDecodeError(f"OID at offset {vb_start} overruns its var-bind")
+        if o_end - o_start > MAX_OID_OCTETS:
+            raise SnmpDecodeError(f"OID of {o_end - o_start} octets at offset {vb_start}")
         tag = data[o_end]
         v_len = data[o_end + 1]
         if v_len & 0x80:
             _, v_start, v_end = read_tlv(data, o_end)
         else:
             v_start, v_end = o_end + 2, o_end + 2 + v_len
-        if v_end > vb_end or vb_end > end:
+        if v_end > vb_end:
             raise SnmpDecodeError(f"var-bind at offset {pos} overruns its list")
         value: Value
         if tag in UNSIGNED_TAGS:
+            if v_end - v_start > MAX_INTEGER_OCTETS or v_end == v_start:
+                raise SnmpDecodeError(f"bad unsigned value length at offset {v_start}")
             value = int.from_bytes(data[v_start:v_end], "big")
         elif tag == TAG_INTEGER:
+            if v_end - v_start > MAX_INTEGER_OCTETS or v_end == v_start:
+                raise SnmpDecodeError(f"bad INTEGER length at offset {v_start}")
             value = int.from_bytes(data[v_start:v_end], "big", signed=True)
         elif tag in (TAG_NULL, TAG_NO_SUCH_OBJECT, TAG_NO_SUCH_INSTANCE, TAG_END_OF_MIB_VIEW):
             value = None
@@ -253,6 +304,8 @@ def decode_varbinds(data: bytes, start: int, end: int) -> list[VarBind]:
 def decode_response_pdu(data: bytes, pos: int) -> tuple[int, int, int, int, list[VarBind]]:
     """``(tag, request_id, error_status, error_index, varbinds)`` of the PDU at ``pos``."""
     tag, start, _ = read_tlv(data, pos)
+    if tag not in (TAG_RESPONSE, TAG_REPORT):
+        raise SnmpDecodeError(f"expected a Response or Report PDU, found tag 0x{tag:02x}")
     request_id, cur = read_integer(data, start)
     status, cur = read_integer(data, cur)
     index, cur = read_integer(data, cur)

@@ -469,7 +469,7 @@ class SnmpClient:
                 )
                 _, pos = open_scoped_pdu(plain)
                 pdu_tag, _, status, index, varbinds = decode_response_pdu(plain, pos)
-            except (SnmpDecodeError, ValueError) as exc:
+            except (SnmpDecodeError, ValueError, IndexError, OverflowError) as exc:
                 raise SnmpDecodeError(f"{where}: undecodable SNMPv3 response: {exc}") from None
             if pdu_tag == TAG_REPORT:
                 report = varbinds[0][0] if varbinds else b""
@@ -566,7 +566,18 @@ def _where(addr: Address) -> str:
 
 
 def _message_key(data: bytes) -> int | None:
-    """request-id (v1/v2c) or msgID (v3) of a reply."""
+    """request-id (v1/v2c) or msgID (v3) of a reply; None for anything unreadable.
+
+    >>> _message_key(bytes.fromhex("3084000000020201")) is None
+    True
+    """
+    try:
+        return _read_message_key(data)
+    except (SnmpDecodeError, IndexError, ValueError):
+        return None
+
+
+def _read_message_key(data: bytes) -> int | None:
     if len(data) < 8 or data[0] != TAG_SEQUENCE:
         return None
     # version INTEGER right after the outer header

@@ -37,6 +37,8 @@ FLAG_AUTH = 0x01
 FLAG_PRIV = 0x02
 FLAG_REPORTABLE = 0x04
 USM_MODEL = 3
+#: RFC 3414 2.2: msgID, snmpEngineBoots and snmpEngineTime are 0..2^31-1.
+MAX_INT32 = 2**31 - 1
 
 #: Report OIDs (content octets) and their names, for error messages and resyncs.
 _USM_STATS = "1.3.6.1.6.3.15.1.1"
@@ -126,8 +128,14 @@ def usm_digest(auth: AuthProtocol, key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, auth.hash_name).digest()[: auth.mac_length]
 
 
+def _check_clock(boots: int, time: int) -> None:
+    if not (0 <= boots <= MAX_INT32 and 0 <= time <= MAX_INT32):
+        raise SnmpDecodeError(f"engine boots {boots} or time {time} outside 0..2^31-1")
+
+
 def usm_decrypt(priv: str, key: bytes, boots: int, time: int, salt: bytes, data: bytes) -> bytes:
     """Decrypt an encryptedPDU: ``priv`` is ``aes`` (RFC 3826, CFB128) or ``des`` (RFC 3414)."""
+    _check_clock(boots, time)
     if len(salt) != 8:
         raise SnmpDecodeError("privacy parameters must be 8 octets")
     if priv == "aes":
@@ -145,6 +153,7 @@ def usm_encrypt(
     priv: str, key: bytes, boots: int, time: int, salt_counter: int, data: bytes
 ) -> tuple[bytes, bytes]:
     """Encrypt a scopedPDU; return ``(ciphertext, privacy parameters)``."""
+    _check_clock(boots, time)
     if priv == "aes":
         salt = (salt_counter & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
         iv = boots.to_bytes(4, "big") + time.to_bytes(4, "big") + salt
@@ -236,7 +245,14 @@ def v3_msg_id(data: bytes) -> int | None:
 
 
 def decode_v3(data: bytes) -> V3Message:
-    """Decode a whole SNMPv3 message."""
+    """Decode a whole SNMPv3 message; raises only :class:`SnmpDecodeError`."""
+    try:
+        return _decode_v3(data)
+    except (IndexError, ValueError, OverflowError) as exc:
+        raise SnmpDecodeError(f"malformed SNMPv3 message: {exc}") from None
+
+
+def _decode_v3(data: bytes) -> V3Message:
     start, _ = expect(data, 0, TAG_SEQUENCE)
     version, pos = read_integer(data, start)
     if version != 3:
@@ -258,6 +274,10 @@ def decode_v3_after_version(data: bytes, pos: int) -> V3Message:
     engine_id, cur = read_octets(data, p_start)
     boots, cur = read_integer(data, cur)
     time, cur = read_integer(data, cur)
+    if not (0 <= msg_id <= MAX_INT32 and 0 <= boots <= MAX_INT32 and 0 <= time <= MAX_INT32):
+        raise SnmpDecodeError(
+            f"msgID {msg_id}, engine boots {boots} or engine time {time} outside 0..2^31-1"
+        )
     user, cur = read_octets(data, cur)
     a_tag, a_start, a_end = read_tlv(data, cur)
     if a_tag != TAG_OCTET_STRING:
