@@ -298,9 +298,9 @@ def update_counter_row(
     one flat list (values, uptimes, walls, widths) and the interval rules
     are evaluated once per distinct baseline time. Fills ``deltas[j]`` and
     ``rates[j]`` (None where no rate) and returns the interval of the last
-    counter with a rate and whether a reboot was seen. Measured on the lab's
-    city mix (bench/bench_poller.py): rates went from ~0.9 to ~0.2 ms per
-    24-interface device.
+    counter with a rate and whether a reboot was seen. Measured on 500 lab
+    devices of the city mix (v3, 24 interfaces, points discarded), the
+    poller's steady round fell from 2.4-2.9 to 1.8-1.9 ms of CPU per device.
     """
     width = len(values)
     interval_s: float | None = None
