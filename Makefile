@@ -11,7 +11,7 @@ APT_PACKAGES := snmp snmpd influxdb nftables iproute2 iputils-ping procps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 
-.PHONY: setup apt venv test lint pytest demo clean
+.PHONY: setup apt venv test lint pytest demo clean bench-peer
 
 setup: apt venv
 
@@ -46,6 +46,14 @@ test: lint pytest
 
 demo: setup
 	$(VENV)/bin/egovnet demo
+
+# ezsnmp 1.1, the Net-SNMP peer of bench/bench_poller.py, in its own venv (it cannot share
+# .venv with ezsnmp 2.5); built against Debian's libsnmp so that SNMPv3 has AES.
+bench-peer: setup
+	@dpkg-query -W -f='$${Status}' libsnmp-dev 2>/dev/null | grep -q "install ok installed" || \
+	  (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libsnmp-dev)
+	@test -x bench/out/ezsnmp-1.1/bin/python || $(PYTHON) -m venv bench/out/ezsnmp-1.1
+	bench/out/ezsnmp-1.1/bin/python -m pip install -q --disable-pip-version-check --no-binary ezsnmp 'ezsnmp==1.1.0'
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

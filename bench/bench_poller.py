@@ -1,39 +1,44 @@
-"""Benchmark the SNMP poller against ezsnmp (Net-SNMP's C library) on the same lab agents.
+"""Benchmark the whole poll pipeline against Net-SNMP (ezsnmp) on the same lab agents.
 
-The lab agents (24 interfaces each, Huawei platforms: 12 kB messages, so a
-steady-state poll is one GETBULK) run in a child process, so only the
-poller's CPU is counted here (``time.process_time``, every thread). Figures:
+The lab agents (24 interfaces each) run in a child process, so only the
+poller's CPU is counted here (``time.process_time``, every thread). The mix
+is the real city's: ``--huawei-share`` of the devices are Huawei (12 kB
+messages: one GETBULK per poll), the rest H3C and Cisco, whose 1,500-byte
+answers take several requests per poll; ``--v3-share`` of them are polled
+over SNMPv3 authPriv (SHA/AES-128), the rest over v2c. Figures:
 
-- ezsnmp: one ``Session`` per device (v2c), ``bulk_get`` of the 10 per-poll
-  columns with max-repetitions 25 (250 var-binds), sequential;
-- our SNMP client alone (``walk_columns``, same 10 columns + sysUpTime and
-  sysName as non-repeaters: 252 var-binds), concurrent;
-- the whole :class:`~monitoring.poller.Poller` (SNMP + rates + line protocol),
-  first round (also reads names and speeds) and steady state, v2c and v3;
-- the cost per point written to a real influxd (lab.influx) through the
-  batched writer, and the city estimate: 5,500 devices every 60 s;
-- RSS of the poller holding state for ``--memory-devices`` devices.
+- the peers, each in its own process over the same agents and the same
+  v2c/v3 split, walking the same 10 columns + sysUpTime/sysName to their
+  ends (bench/ezsnmp_peer.py): **ezsnmp 1.1** (the fastest Net-SNMP binding
+  for Python, the reference of the ratio; in its own venv under
+  ``bench/out/``, built against Debian's libsnmp for AES) and ezsnmp 2.5 (the
+  project's dev dependency) beside it;
+- our SNMP client alone (``walk_columns``), concurrent;
+- the whole :class:`~monitoring.poller.Poller`, SNMP + rates + points + line
+  protocol + the batched writer to a real influxd (lab.influx) when one is
+  installed: CPU per device poll, wall, RSS and GC time for every round.
 
-Usage: ``.venv/bin/python bench/bench_poller.py [--devices 1000] [--memory-devices 5500]``
+Usage: ``.venv/bin/python bench/bench_poller.py [--devices 1000] [--rounds 4] [--smoke]``
+(``make bench-peer`` installs libsnmp-dev and builds the ezsnmp 1.1 venv; the
+script builds it too when missing).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import ezsnmp
 
 from lab.influx import InfluxServer, find_influxd
 from monitoring import columns as C
@@ -52,18 +57,69 @@ resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 from lab.model import LabNetwork, SnmpCredentials
 from lab.snmp import AgentThread, SnmpAgent
 from lab.snmp.sample import sample_spec
-n = int(sys.argv[1])
+n, platforms = int(sys.argv[1]), sys.argv[2].split(",")
 network = LabNetwork()
 for i in range(n):
     creds = SnmpCredentials(f"c{i}", "nms", "authkey-lab", "privkey-lab")
-    network.add(sample_spec(f"D{i:05d}", i, "huawei_vrp8" if i % 2 else "huawei_vrp5", 24, creds))
+    network.add(sample_spec(f"D{i:05d}", i, platforms[i], 24, creds))
 with AgentThread(SnmpAgent(network)) as runner:
     ports = {code: ep.port for code, ep in runner.serve_each(list(network.devices)).items()}
     print(json.dumps(ports), flush=True)
     sys.stdin.read()
 """
+ROOT = Path(__file__).resolve().parent.parent
 STEADY = [*C.DYNAMIC, *C.COUNTERS_64]
 SETTINGS = PollerSettings(timeout=5.0, retries=1, max_in_flight=256, local_address=("127.0.0.1", 0))
+PEER = Path(__file__).resolve().parent / "ezsnmp_peer.py"
+PEER_VENV = ROOT / "bench" / "out" / "ezsnmp-1.1"
+V3 = {"user": "nms", "auth": "authkey-lab", "priv": "privkey-lab"}
+
+
+def share(i: int, fraction: float) -> bool:
+    """True for ``fraction`` of the indexes, spread evenly (Bresenham)."""
+    return int((i + 1) * fraction) > int(i * fraction)
+
+
+def platform_mix(devices: int, huawei_share: float) -> list[str]:
+    out = []
+    for i in range(devices):
+        if share(i, huawei_share):
+            out.append("huawei_vrp8" if i % 2 else "huawei_vrp5")
+        else:
+            out.append("h3c_comware7" if i % 2 else "cisco_ios")
+    return out
+
+
+def peer_python() -> Path | None:
+    """The python of the ezsnmp 1.1 venv, built on first use; None (and why) when it cannot be."""
+    python = PEER_VENV / "bin" / "python"
+    if python.exists():
+        return python
+    print(f"building {PEER_VENV.relative_to(ROOT)} (ezsnmp 1.1 against Debian's libsnmp) ...")
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "--no-binary",
+                "ezsnmp",
+                "ezsnmp==1.1.0",
+            ],
+            check=True,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        last = (exc.stderr or "").strip().splitlines()[-1:] or [str(exc)]
+        print(f"ezsnmp 1.1 not available (needs libsnmp-dev: make bench-peer): {last[0]}")
+        subprocess.run(["rm", "-rf", str(PEER_VENV)], check=False)
+        return None
+    return python
 
 
 class TimedSink:
@@ -75,7 +131,7 @@ class TimedSink:
         self.points = 0
 
     def extend(self, points: Iterable[str]) -> None:
-        lines = list(points)
+        lines = points if isinstance(points, list) else list(points)
         start = time.thread_time()
         self.writer.extend(lines)
         self.cpu += time.thread_time() - start
@@ -88,11 +144,27 @@ class TimedSink:
         return done
 
 
-def start_agents(devices: int) -> tuple[subprocess.Popen[str], dict[str, int]]:
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+class GcTimer:
+    """Wall time spent in the garbage collector (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.collections = 0
+        self._start = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._start
+            self.collections += 1
+
+
+def start_agents(platforms: list[str]) -> tuple[subprocess.Popen[str], dict[str, int]]:
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(devices)],
-        cwd=root,
+        [sys.executable, "-c", CHILD, str(len(platforms)), ",".join(platforms)],
+        cwd=ROOT,
         text=True,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -104,17 +176,21 @@ def start_agents(devices: int) -> tuple[subprocess.Popen[str], dict[str, int]]:
 def stop_agents(child: subprocess.Popen[str]) -> None:
     assert child.stdin is not None
     child.stdin.close()
-    child.wait(timeout=30)
+    child.wait(timeout=60)
 
 
-def targets(ports: dict[str, int], version: str) -> list[PollTarget]:
+def is_v3(code: str, v3_share: float) -> bool:
+    return share(int(code[1:]), v3_share)
+
+
+def targets(ports: dict[str, int], v3_share: float) -> list[PollTarget]:
     out = []
     for code, port in ports.items():
         n = int(code[1:])
         auth = (
-            SnmpAuth.v2c(f"c{n}")
-            if version == "v2c"
-            else SnmpAuth.v3("nms", "authkey-lab", "privkey-lab")
+            SnmpAuth.v3(V3["user"], V3["auth"], V3["priv"])
+            if is_v3(code, v3_share)
+            else SnmpAuth.v2c(f"c{n}")
         )
         out.append(PollTarget(code, "127.0.0.1", port, "village", auth, county="411302"))
     return out
@@ -127,166 +203,164 @@ def rss_mb() -> float:
     return 0.0
 
 
-def bench_ezsnmp(ports: dict[str, int], rounds: int) -> dict[str, float]:
-    oids = [oid_text(c.oid) for c in STEADY]
-    cpu0 = time.process_time()
-    sessions = [
-        ezsnmp.Session(
-            hostname="127.0.0.1",
-            port_number=port,
-            version=2,
-            community=f"c{int(code[1:])}",
-            set_max_repeaters_to_num=25,
-            timeout=5,
-            retries=1,
-        )
-        for code, port in ports.items()
-    ]
-    setup = time.process_time() - cpu0
-    per_round = []
-    varbinds = 0
-    for _ in range(rounds):
-        cpu = time.process_time()
-        for session in sessions:
-            varbinds = len(session.bulk_get(oids))
-        per_round.append(time.process_time() - cpu)
-    n = len(sessions)
-    return {
-        "setup_ms_per_device": setup / n * 1000,
-        "first_ms": per_round[0] / n * 1000,
-        "steady_ms": min(per_round[1:]) / n * 1000,
-        "varbinds": varbinds,
+def run_peer(python: Path, ports: dict[str, int], v3_share: float, rounds: int) -> dict[str, Any]:
+    """Run bench/ezsnmp_peer.py under ``python``; its version and per-round figures."""
+    job = {
+        "targets": [
+            [port, None if is_v3(code, v3_share) else f"c{int(code[1:])}"]
+            for code, port in ports.items()
+        ],
+        "columns": [oid_text(c.oid) for c in STEADY],
+        "scalars": [oid_text(o) for o in C.SCALARS],
+        "rounds": rounds,
+        "repetitions": 25,
+        "v3": V3,
     }
+    proc = subprocess.run(
+        [str(python), str(PEER)], input=json.dumps(job) + "\n", capture_output=True, text=True
+    )
+    if proc.returncode:
+        raise SystemExit(f"{python}: peer failed: {proc.stderr.strip().splitlines()[-1:]}")
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    return {"version": lines[0]["version"], "rounds": lines[1:]}
 
 
-async def bench_client(ports: dict[str, int], rounds: int) -> dict[str, float]:
-    tlist = targets(ports, "v2c")
+async def bench_client(tlist: list[PollTarget], rounds: int) -> list[float]:
     cols = [c.oid for c in STEADY]
     per_round = []
     async with SnmpClient(timeout=5.0, local_address=("127.0.0.1", 0)) as client:
         sem = asyncio.Semaphore(256)
 
-        async def one(t: PollTarget) -> int:
+        async def one(t: PollTarget) -> None:
             async with sem:
-                walk = await client.walk_columns(
+                await client.walk_columns(
                     t.host, t.port, t.auth, C.SCALARS, cols, max_repetitions=25
                 )
-                return sum(len(c) for c in walk.columns) + len(walk.scalars)
 
         for _ in range(rounds):
             cpu = time.process_time()
-            counts = await asyncio.gather(*(one(t) for t in tlist))
+            await asyncio.gather(*(one(t) for t in tlist))
             per_round.append(time.process_time() - cpu)
-    n = len(tlist)
-    return {
-        "first_ms": per_round[0] / n * 1000,
-        "steady_ms": min(per_round[1:]) / n * 1000,
-        "varbinds": counts[0],
-    }
+    return per_round
 
 
 async def bench_poller(
-    tlist: list[PollTarget], rounds: int, writer: TimedSink | None = None, gap: float = 1.1
-) -> dict[str, float]:
+    tlist: list[PollTarget], rounds: int, writer: TimedSink | None, gap: float = 1.1
+) -> list[dict[str, float]]:
     poller = Poller(tlist, writer=writer, settings=SETTINGS)
-    cpus, walls, points = [], [], 0
+    timer = GcTimer()
+    out = []
     try:
         for i in range(rounds):
             if i:
                 await asyncio.sleep(gap)  # rates need >= 1 s between samples
-            cpu, wall = time.process_time(), time.monotonic()
+            gc0, cpu, wall = timer.total, time.process_time(), time.monotonic()
             result = await poller.poll()
-            cpus.append(time.process_time() - cpu)
-            walls.append(time.monotonic() - wall)
+            out.append(
+                {
+                    "cpu": time.process_time() - cpu,
+                    "wall": time.monotonic() - wall,
+                    "gc": timer.total - gc0,
+                    "rss": rss_mb(),
+                    "requests": sum(p.requests for p in result.polls),
+                    "points": result.points,
+                    "written": result.written,
+                }
+            )
             assert result.ok == len(tlist), [p.error for p in result.failed][:3]
-            points = result.points
     finally:
         await poller.close()
-    n = len(tlist)
-    steady = min(cpus[1:])
-    return {
-        "first_ms": cpus[0] / n * 1000,
-        "steady_ms": steady / n * 1000,
-        "first_over_steady": cpus[0] / steady,
-        "devices_per_s": n / min(walls[1:]),
-        "first_devices_per_s": n / walls[0],
-        "points_per_round": points,
-    }
+        gc.callbacks.remove(timer._callback)
+    return out
+
+
+def ms(cpu: float, n: int) -> float:
+    return cpu / n * 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--devices", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--memory-devices", type=int, default=5500)
+    parser.add_argument("--huawei-share", type=float, default=0.42, help="rest: H3C and Cisco")
+    parser.add_argument("--v3-share", type=float, default=1.0, help="rest: v2c")
+    parser.add_argument("--smoke", action="store_true", help="40 devices, 3 rounds: seconds")
     args = parser.parse_args()
+    if args.smoke:
+        args.devices, args.rounds = 40, 3
+    n = args.devices
     print(
-        f"command: .venv/bin/python bench/bench_poller.py --devices {args.devices} "
-        f"--rounds {args.rounds} --memory-devices {args.memory_devices}"
+        f"command: .venv/bin/python bench/bench_poller.py --devices {n} --rounds {args.rounds} "
+        f"--huawei-share {args.huawei_share:g} --v3-share {args.v3_share:g}"
     )
-    child, ports = start_agents(args.devices)
+    python = peer_python()
+    rss0 = rss_mb()
+    child, ports = start_agents(platform_mix(n, args.huawei_share))
     try:
-        ez = bench_ezsnmp(ports, args.rounds)
-        print(
-            f"ezsnmp      : {ez['varbinds']:.0f} var-binds/poll; CPU/poll first {ez['first_ms']:.2f} ms "
-            f"(+ session setup {ez['setup_ms_per_device']:.2f} ms), steady {ez['steady_ms']:.2f} ms"
-        )
-        cl = asyncio.run(bench_client(ports, args.rounds))
-        print(
-            f"our client  : {cl['varbinds']:.0f} var-binds/poll; CPU/poll first {cl['first_ms']:.2f} ms, "
-            f"steady {cl['steady_ms']:.2f} ms = {cl['steady_ms'] / ez['steady_ms']:.2f}x ezsnmp"
-        )
-        results = {}
-        for version in ("v2c", "v3"):
-            r = results[version] = asyncio.run(bench_poller(targets(ports, version), args.rounds))
+        tlist = targets(ports, args.v3_share)
+        peers: dict[str, dict[str, Any]] = {}
+        for label, exe in (("1.1", python), ("2.5", Path(sys.executable))):
+            if exe is None:
+                continue
+            got = peers[label] = run_peer(exe, ports, args.v3_share, args.rounds)
+            r = got["rounds"]
             print(
-                f"poller {version:3} : CPU/poll first {r['first_ms']:.2f} ms, steady {r['steady_ms']:.2f} ms "
-                f"({r['steady_ms'] / ez['steady_ms']:.2f}x ezsnmp); first/steady {r['first_over_steady']:.2f}; "
-                f"{r['devices_per_s']:.0f} devices/s steady ({r['first_devices_per_s']:.0f} first); "
-                f"{r['points_per_round']:.0f} points/round (SNMP + rates + line protocol)"
+                f"ezsnmp {got['version']:6}: {r[-1]['requests'] / n:.2f} requests, "
+                f"{r[-1]['varbinds'] / n:.0f} var-binds per device poll; CPU/poll first "
+                f"{ms(r[0]['cpu'], n):.2f} ms, steady {ms(min(x['cpu'] for x in r[1:]), n):.2f} ms "
+                "(sequential, fetch only)"
             )
+        ref = min(x["cpu"] for x in peers["1.1"]["rounds"][1:]) if "1.1" in peers else None
+        ref_label = "ezsnmp 1.1" if ref is not None else "ezsnmp 2.5"
+        if ref is None:
+            ref = min(x["cpu"] for x in peers["2.5"]["rounds"][1:])
+
+        def ratio(cpu: float) -> str:
+            return f"{cpu / ref:.2f}x {ref_label}"
+
+        cl = asyncio.run(bench_client(tlist, args.rounds))
+        print(
+            f"our client  : CPU/poll first {ms(cl[0], n):.2f} ms, steady {ms(min(cl[1:]), n):.2f} ms "
+            f"= {ratio(min(cl[1:]))} (SNMP only)"
+        )
         if find_influxd() is None:
-            print("influxd not found: write cost not measured")
-            return
-        with tempfile.TemporaryDirectory() as tmp, InfluxServer(Path(tmp) / "influxd") as server:
-            settings = InfluxSettings(
-                server.url, "bench", spool_dir=Path(tmp) / "spool", timeout=30
-            )
-            InfluxClient(settings).create_database()
-            writer = InfluxWriter(InfluxClient(settings), Spool(Path(tmp) / "spool"))
-            sink = TimedSink(writer)
-            w = asyncio.run(bench_poller(targets(ports, "v2c"), args.rounds, sink))
-            writer.close()
-            per_point_us = sink.cpu / sink.points * 1e6
+            print("influxd not found: poller measured without writes")
+            rounds = asyncio.run(bench_poller(tlist, args.rounds, None))
+            sink = None
+        else:
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                InfluxServer(Path(tmp) / "influxd") as server,
+            ):
+                settings = InfluxSettings(
+                    server.url, "bench", spool_dir=Path(tmp) / "spool", timeout=30
+                )
+                InfluxClient(settings).create_database()
+                writer = InfluxWriter(InfluxClient(settings), Spool(Path(tmp) / "spool"))
+                sink = TimedSink(writer)
+                rounds = asyncio.run(bench_poller(tlist, args.rounds, sink))
+                writer.close()
+                stored = writer.stats.written
+        for i, r in enumerate(rounds):
             print(
-                f"with writes : CPU/poll steady {w['steady_ms']:.2f} ms incl. writing "
-                f"{w['points_per_round'] / args.devices:.0f} points; writer CPU/point {per_point_us:.1f} us "
-                f"(thread CPU of extend+flush over {sink.points} points); influxd stored {writer.stats.written}"
+                f"poller #{i + 1:<3} : CPU/poll {ms(r['cpu'], n):.2f} ms = {ratio(r['cpu'])}; "
+                f"wall {r['wall']:.2f} s; GC {r['gc'] * 1000:.0f} ms; RSS {r['rss']:.0f} MB; "
+                f"{r['requests'] / n:.2f} requests and {r['points'] / n:.1f} points per device"
+                + ("" if r["written"] else "; NOT all written")
             )
-        city = 5500
-        per_device_ms = results["v2c"]["steady_ms"] + per_point_us * 25 / 1000
-        total = city * per_device_ms / 1000
-        v3_total = city * (results["v3"]["steady_ms"] + per_point_us * 25 / 1000) / 1000
+        steady = min(r["cpu"] for r in rounds[1:])
+        write = (
+            f"; writer CPU/point {sink.cpu / sink.points * 1e6:.1f} us, influxd stored {stored}"
+            if sink
+            else ""
+        )
         print(
-            f"city        : {city} devices x ({results['v2c']['steady_ms']:.2f} ms poll + 25 x "
-            f"{per_point_us:.1f} us write) = {total:.1f} s CPU per 60 s round "
-            f"({total / 60 * 100:.0f}% of one core); all v3: {v3_total:.1f} s"
+            f"pipeline    : first {ms(rounds[0]['cpu'], n):.2f} ms, steady {ms(steady, n):.2f} ms per device "
+            f"poll (SNMP + rates + points + line protocol + write) = {ratio(steady)}{write}; "
+            f"RSS {rss0:.0f} MB before, {' / '.join(format(r['rss'], '.0f') for r in rounds)} MB after each round"
         )
     finally:
         stop_agents(child)
-    if args.memory_devices:
-        before = rss_mb()
-        child, ports = start_agents(args.memory_devices)
-        try:
-            m = asyncio.run(bench_poller(targets(ports, "v2c"), 2))
-        finally:
-            stop_agents(child)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(
-            f"memory      : {args.memory_devices} devices polled twice: RSS {rss_mb():.0f} MB "
-            f"(was {before:.0f} MB before; peak {peak:.0f} MB); steady CPU/poll {m['steady_ms']:.2f} ms, "
-            f"{m['devices_per_s']:.0f} devices/s"
-        )
 
 
 if __name__ == "__main__":

@@ -17,17 +17,16 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from monitoring import columns as C
 from monitoring.errors import MonitoringError
 from monitoring.rates import (
-    CounterSample,
-    CounterTracker,
     RateConfig,
-    RateStatus,
     interface_speed_bps,
+    new_counter_row,
     octet_rate_limit,
+    update_counter_row,
 )
 from monitoring.schema import DeviceRecord, InterfaceRecord, LinkRecord, poll_time_ns
 from monitoring.snmp.ber import TAG_COUNTER32, TAG_COUNTER64, TAG_INTEGER, Value, decode_arcs
@@ -180,7 +179,9 @@ class Poller:
         self.settings = settings or PollerSettings()
         self.writer = writer
         self.targets: list[PollTarget] = list(targets)
-        self.tracker: CounterTracker[tuple[str, int, str]] = CounterTracker(rate_config)
+        self.rate_config = rate_config or RateConfig()
+        #: Counter baselines per (device, ifIndex): flat rows of monitoring.rates.
+        self._baselines: dict[tuple[str, int], list[Any]] = {}
         self._state: dict[str, _DeviceState] = {}
         self._client: SnmpClient | None = None
 
@@ -451,31 +452,53 @@ class Poller:
         reboot = False
         built: list[InterfaceRecord] = []
         links = target.links
+        config = self.rate_config
+        baselines = self._baselines
+        code = target.code
+        ticks = None if uptime is None else uptime % (1 << 32)
+        width = len(C.COUNTER_FIELDS)
+        deltas: list[int | None] = [None] * width
+        rates: list[float | None] = [None] * width
         for reading in readings:
-            deltas: dict[str, int | None] = {}
-            rates: dict[str, float | None] = {}
             interval: float | None = None
-            if uptime is not None:
+            if ticks is not None:
                 limit = octet_rate_limit(reading.speed_bps)
-                for name in C.COUNTER_FIELDS:
-                    value = getattr(reading, name)
-                    if value is None:
-                        continue
-                    bits = 32 if name in C.ALWAYS_32 else reading.counter_bits
-                    if value >= 1 << bits:
-                        continue
-                    result = self.tracker.update(
-                        (target.code, reading.index, name),
-                        CounterSample(value, uptime % (1 << 32), wall, bits),
-                        max_rate=limit if name.endswith("octets") else None,
-                    )
-                    if result.status is RateStatus.REBOOT:
-                        reboot = True
-                    if result.ok:
-                        deltas[name] = result.delta
-                        rates[name] = result.rate
-                        interval = result.interval_s
-            in_rate, out_rate = rates.get("in_octets"), rates.get("out_octets")
+                wide = reading.counter_bits
+                bits = (wide, wide, wide, wide, 32, 32, 32, 32)
+                values = [
+                    reading.in_octets,
+                    reading.out_octets,
+                    reading.in_ucast_pkts,
+                    reading.out_ucast_pkts,
+                    reading.in_errors,
+                    reading.out_errors,
+                    reading.in_discards,
+                    reading.out_discards,
+                ]
+                for j in range(width):
+                    value = values[j]
+                    if value is not None and value >= 1 << bits[j]:
+                        values[j] = None
+                key = (code, reading.index)
+                row = baselines.get(key)
+                if row is None:
+                    row = baselines[key] = new_counter_row(width)
+                interval, row_reboot = update_counter_row(
+                    row,
+                    values,
+                    bits,
+                    ticks,
+                    wall,
+                    (limit, limit, None, None, None, None, None, None),
+                    config,
+                    deltas,
+                    rates,
+                )
+                reboot = reboot or row_reboot
+            else:
+                deltas = [None] * width
+                rates = [None] * width
+            in_rate, out_rate = rates[0], rates[1]
             link = links.get(reading.name) if links else None
             record = InterfaceRecord(
                 node=target.code,
@@ -490,12 +513,12 @@ class Poller:
                 speed_bps=reading.speed_bps,
                 in_bps=None if in_rate is None else in_rate * 8.0,
                 out_bps=None if out_rate is None else out_rate * 8.0,
-                in_octets=deltas.get("in_octets"),
-                out_octets=deltas.get("out_octets"),
-                in_errors=deltas.get("in_errors"),
-                out_errors=deltas.get("out_errors"),
-                in_discards=deltas.get("in_discards"),
-                out_discards=deltas.get("out_discards"),
+                in_octets=deltas[0],
+                out_octets=deltas[1],
+                in_errors=deltas[4],
+                out_errors=deltas[5],
+                in_discards=deltas[6],
+                out_discards=deltas[7],
                 interval_s=interval,
             )
             lines.append(record.to_line())
