@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 # Debian packages the tests and the lab use (Net-SNMP tools and agent, InfluxDB 1.x,
 # nftables for link faults, iproute2 for network namespaces, ping for reachability).
-APT_PACKAGES := snmp snmpd influxdb nftables iproute2 iputils-ping procps
+APT_PACKAGES := snmp snmpd influxdb postgresql nftables iproute2 iputils-ping procps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 
@@ -22,8 +22,8 @@ apt:
 	if ! $(PYTHON) -m venv --help >/dev/null 2>&1; then missing="$$missing python3-venv"; fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	  $(SUDO) apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends $$missing; \
 	fi
 
 venv: $(STAMP)

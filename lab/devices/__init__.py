@@ -1,9 +1,9 @@
 """SSH device emulators: many Huawei VRP5/VRP8, H3C Comware 7 and Cisco IOS devices in
-one asyncio process, one listening port per device.
+one asyncio process, one listening port per device (usage, not a doctest)::
 
->>> from lab.devices import DeviceFleet  # doctest: +SKIP
->>> with DeviceFleet(specs, state_dir) as fleet:  # doctest: +SKIP
-...     ep = fleet.endpoint("NY-001")  # host, port, username, password
+    from lab.devices import DeviceFleet
+    with DeviceFleet(specs, state_dir) as fleet:
+        ep = fleet.endpoint("NY-001")  # host, port, username, password
 """
 
 from lab.devices.device import CommandRecord, CommitRecord, LabDevice
