@@ -20,13 +20,19 @@ _BOOLS = {
     "TRUE": True,
     "yes": True,
     "Yes": True,
+    "YES": True,
     "on": True,
+    "On": True,
+    "ON": True,
     "false": False,
     "False": False,
     "FALSE": False,
     "no": False,
     "No": False,
+    "NO": False,
     "off": False,
+    "Off": False,
+    "OFF": False,
 }
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _RESOLVER = yaml.resolver.Resolver()
@@ -45,7 +51,7 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         )
     if not event.implicit[0]:  # quoted
         return value
-    if value.isdigit():
+    if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
         return int(value)
     if value in _NULLS:
         return None
