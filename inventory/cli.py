@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import OperationalError
 
-from .bundle import Plan
 from .choices import AllocationKind
 from .clictx import component
-from .credentials import CredentialKeyError, CredentialSet, parse_secret_file
 from .errors import ImportFileError, InventoryError
-from .service import Inventory
+
+if TYPE_CHECKING:  # the heavy modules are imported when a command runs (start-up time)
+    from .bundle import Plan
+    from .service import Inventory
 
 
 def _inventory(ctx: click.Context) -> Inventory:
@@ -28,6 +28,10 @@ class _Group(click.Group):
     """Turns inventory errors into a message on stderr and exit status 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        from .credentials import CredentialKeyError
+
         try:
             return super().invoke(ctx)
         except ImportFileError as exc:
@@ -293,6 +297,8 @@ def credentials_set(
                 "--secret-file gives every secret: do not combine it with "
                 "--snmp-community or --snmp-v3-keys"
             )
+        from .credentials import parse_secret_file
+
         secrets = parse_secret_file(secret_file.read())
         if not secrets.get("password"):
             raise click.UsageError("the secret file gives no password")
@@ -308,6 +314,8 @@ def credentials_set(
         if ask_v3:
             secrets["snmp_v3_auth_key"] = _read_secret("SNMP v3 auth key", lines)
             secrets["snmp_v3_priv_key"] = _read_secret("SNMP v3 priv key", lines)
+    from .credentials import CredentialSet
+
     _inventory(ctx).credentials.put(
         name, CredentialSet(username=username, snmp_v3_user=snmp_v3_user, **secrets)
     )
