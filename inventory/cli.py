@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import OperationalError
 
-from .bundle import Plan
 from .choices import AllocationKind
 from .clictx import component
-from .credentials import CredentialSet
 from .errors import ImportFileError, InventoryError
-from .service import Inventory
+
+if TYPE_CHECKING:  # the heavy modules are imported when a command runs (start-up time)
+    from .bundle import Plan
+    from .service import Inventory
 
 
 def _inventory(ctx: click.Context) -> Inventory:
@@ -28,6 +28,10 @@ class _Group(click.Group):
     """Turns inventory errors into a message on stderr and exit status 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        from .credentials import CredentialKeyError
+
         try:
             return super().invoke(ctx)
         except ImportFileError as exc:
@@ -35,6 +39,9 @@ class _Group(click.Group):
                 click.echo(line, err=True)
             click.echo(f"error: {len(exc.problems)} problem(s); nothing was changed", err=True)
             ctx.exit(1)
+        except CredentialKeyError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
         except InventoryError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
@@ -231,42 +238,86 @@ def credentials_cli() -> None:
     """The encrypted credential store (names only are ever shown)."""
 
 
+def _read_secret(label: str, lines: list[str] | None) -> str:
+    """One secret: a hidden prompt on a terminal, else the next line of standard input."""
+    if lines is None:
+        value: str = click.prompt(label, hide_input=True, default="", show_default=False)
+    else:
+        value = lines.pop(0) if lines else ""
+    if not value:
+        raise click.UsageError(f"{label.lower()}: an empty value was given")
+    return value
+
+
 @credentials_cli.command("set")
 @click.argument("name")
 @click.option("--username", required=True)
-@click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=False,
-    help="Read from the prompt (or stdin) when omitted.",
-)
-@click.option("--snmp-community", default="")
 @click.option("--snmp-v3-user", default="")
-@click.option("--snmp-v3-auth-key", default="")
-@click.option("--snmp-v3-priv-key", default="")
+@click.option(
+    "--snmp-community",
+    "ask_community",
+    is_flag=True,
+    help="Also ask for the SNMP v2c community (hidden).",
+)
+@click.option(
+    "--snmp-v3-keys",
+    "ask_v3",
+    is_flag=True,
+    help="Also ask for the SNMP v3 auth and priv keys (hidden; needs --snmp-v3-user).",
+)
+@click.option(
+    "--secret-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="Read the secrets from this file ('-': standard input) as name=value lines: "
+    "password, enable_secret, snmp_community, snmp_v3_auth_key, snmp_v3_priv_key.",
+)
 @click.pass_context
 def credentials_set(
     ctx: click.Context,
     name: str,
     username: str,
-    password: str,
-    snmp_community: str,
     snmp_v3_user: str,
-    snmp_v3_auth_key: str,
-    snmp_v3_priv_key: str,
+    ask_community: bool,
+    ask_v3: bool,
+    secret_file: Any,
 ) -> None:
-    """Create or replace a credential set."""
+    """Create or replace a credential set.
+
+    Secrets are never taken from the command line: they are asked for (hidden)
+    on a terminal, read line by line from standard input when it is piped
+    (password, then the community, then the v3 auth and priv keys, as asked),
+    or read from --secret-file.
+    """
+    if ask_v3 and not snmp_v3_user:
+        raise click.UsageError("--snmp-v3-keys needs --snmp-v3-user")
+    if secret_file is not None:
+        if ask_community or ask_v3:
+            raise click.UsageError(
+                "--secret-file gives every secret: do not combine it with "
+                "--snmp-community or --snmp-v3-keys"
+            )
+        from .credentials import parse_secret_file
+
+        secrets = parse_secret_file(secret_file.read())
+        if not secrets.get("password"):
+            raise click.UsageError("the secret file gives no password")
+        if (
+            secrets.get("snmp_v3_auth_key") or secrets.get("snmp_v3_priv_key")
+        ) and not snmp_v3_user:
+            raise click.UsageError("SNMP v3 keys need --snmp-v3-user")
+    else:
+        lines = None if sys.stdin.isatty() else sys.stdin.read().splitlines()
+        secrets = {"password": _read_secret("Password", lines)}
+        if ask_community:
+            secrets["snmp_community"] = _read_secret("SNMP community", lines)
+        if ask_v3:
+            secrets["snmp_v3_auth_key"] = _read_secret("SNMP v3 auth key", lines)
+            secrets["snmp_v3_priv_key"] = _read_secret("SNMP v3 priv key", lines)
+    from .credentials import CredentialSet
+
     _inventory(ctx).credentials.put(
-        name,
-        CredentialSet(
-            username=username,
-            password=password,
-            snmp_community=snmp_community,
-            snmp_v3_user=snmp_v3_user,
-            snmp_v3_auth_key=snmp_v3_auth_key,
-            snmp_v3_priv_key=snmp_v3_priv_key,
-        ),
+        name, CredentialSet(username=username, snmp_v3_user=snmp_v3_user, **secrets)
     )
     click.echo(f"stored credential set {name}")
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import bundle, db
 from .choices import DIVISION_ROLE_LEVEL, LEVEL_ORDER, AllocationKind, Role
-from .credentials import CredentialStore, load_key
+from .credentials import CredentialStore, encrypted_rows, load_key
 from .errors import NotFoundError
 from .ipam import Allocation, Ipam
 from .models import Department, Link, Node, Prefix, RouteDistinguisher, Vlan, Zone
@@ -67,8 +67,14 @@ class Inventory:
     @property
     def credentials(self) -> CredentialStore:
         if self._credentials is None:
-            key = load_key(self.settings.secret_key, self.settings.secret_key_file)
-            self._credentials = CredentialStore(self.sessions, key)
+            key = load_key(
+                self.settings.secret_key,
+                self.settings.secret_key_file,
+                may_create=encrypted_rows(self.sessions) == 0,
+            )
+            store = CredentialStore(self.sessions, key)
+            store.verify()
+            self._credentials = store
         return self._credentials
 
     # -- import / export / seed ------------------------------------------------

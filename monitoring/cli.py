@@ -16,6 +16,7 @@ import click
 
 from inventory.clictx import component
 from inventory.errors import InventoryError
+from monitoring import lookup
 from monitoring.errors import MonitoringError
 from monitoring.poller import DevicePoll, PollRound
 from monitoring.service import Monitoring
@@ -73,10 +74,23 @@ def poll_cmd(
     no_write: bool,
     as_json: bool,
 ) -> None:
-    """Poll devices over SNMP once and write their points (exit 1 if any device failed)."""
+    """Poll devices over SNMP once and write their points (exit 1 if any device failed or was skipped)."""
     try:
         monitoring = _monitoring(ctx)
         targets = monitoring.targets(all_statuses=all_statuses)
+        expected = lookup.nodes(
+            monitoring.inventory,
+            intervals=monitoring.intervals,
+            statuses=None if all_statuses else monitoring.statuses,
+        )
+        have = {t.code for t in targets}
+        skipped = sorted(
+            code
+            for code, node in expected.items()
+            if node.polled
+            and code not in have
+            and (shard is None or (node.county or "city") == shard)
+        )
         if shard is not None:
             targets = shard_targets(targets).get(shard, [])
         poller = monitoring.poller(targets, write=not no_write)
@@ -97,7 +111,15 @@ def poll_cmd(
             f"{result.ok}/{len(result.polls)} devices answered in {result.duration_s:.2f} s; "
             f"{result.points} points{'' if result.written else ' (some spooled)'}"
         )
-    if result.failed:
+    if skipped:
+        shown = ", ".join(skipped[:20]) + (
+            f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
+        )
+        click.echo(
+            f"error: {len(skipped)} target(s) not polled (no usable credential set): {shown}",
+            err=True,
+        )
+    if result.failed or skipped:
         ctx.exit(1)
 
 

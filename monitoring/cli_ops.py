@@ -21,7 +21,14 @@ from monitoring import lookup
 from monitoring.chart import Panel, bar_chart_svg
 from monitoring.errors import MonitoringError
 from monitoring.health import Availability, HealthReader, Status, Usage
-from monitoring.report import DEFAULT_TZ, availability_report, bars, to_csv
+from monitoring.report import (
+    DEFAULT_TZ,
+    ReportError,
+    availability_report,
+    bars,
+    month_bounds,
+    to_csv,
+)
 from monitoring.service import Monitoring
 
 
@@ -163,13 +170,20 @@ def health_cmd(ctx: click.Context, target: str, as_json: bool) -> None:
 
 
 @click.command("alarms")
-@click.option("--open", "which", flag_value="open", default=True, help="Open alarms (default).")
-@click.option("--all", "which", flag_value="all", help="Open and cleared alarms.")
-@click.option("--limit", type=int, default=500, show_default=True, help="At most this many.")
+@click.option("--open", "open_only", is_flag=True, help="Open alarms (the default).")
+@click.option("--all", "everything", is_flag=True, help="Open and cleared alarms.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=500, show_default=True, help="At most this many."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def alarms_cmd(ctx: click.Context, which: str, limit: int, as_json: bool) -> None:
+def alarms_cmd(
+    ctx: click.Context, open_only: bool, everything: bool, limit: int, as_json: bool
+) -> None:
     """List alarms, newest first."""
+    if open_only and everything:
+        raise click.UsageError("--open and --all contradict each other: give one")
+    which = "all" if everything else "open"
     try:
         found = _monitoring(ctx).alarm_store().alarms(open_only=which == "open", limit=limit)
     except (MonitoringError, InventoryError) as exc:
@@ -208,6 +222,10 @@ def report_availability_cmd(
     ctx: click.Context, month: str, fmt: str, output: Path | None, tz: str
 ) -> None:
     """Monthly availability per county and per level, as CSV or as an SVG bar chart."""
+    try:
+        month_bounds(month, tz)  # arguments first, before any configuration or database
+    except ReportError as exc:
+        raise click.BadParameter(str(exc)) from None
     try:
         monitoring = _monitoring(ctx)
         nodes = lookup.nodes(monitoring.inventory, intervals=monitoring.intervals)

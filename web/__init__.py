@@ -1,5 +1,4 @@
-"""egovnet's Flask application factory: the composition root."""
+"""egovnet's Flask application factory (``web.app.create_app``): the composition root.
 
-from .app import create_app
-
-__all__ = ["create_app"]
+Nothing is imported here, so that ``egovnet --help`` (``web.cli``) stays light.
+"""

@@ -1,48 +1,120 @@
-"""The ``egovnet`` command: a Flask CLI group composing every package's click group."""
+"""The ``egovnet`` command: a lazy click group composing every package's click group.
+
+Each sub-command is imported only when it runs (or when its own ``--help`` is
+asked for); the top-level help uses the short texts below. The application
+(configuration, database engine, Flask) is built on first use of a component,
+so ``egovnet --help`` imports neither Flask, SQLAlchemy nor the lab, and
+creates nothing on disk. Measured in ``docs/BENCHMARKS.md`` (start-up).
+
+Flask's own ``run``, ``shell`` and ``routes`` and its ``-A/--app`` and
+``--env-file`` options are not offered: the web console is not a user feature
+yet.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
 from typing import Any
 
 import click
-from flask.cli import FlaskGroup, ScriptInfo
 
-from inventory.cli import inventory_cli
 from inventory.clictx import COMPONENTS_KEY
-from lab.cli import lab_cli
-from monitoring.cli import monitor_cli, poll_cmd
-from monitoring.cli_ops import alarms_cmd, health_cmd, report_cli
 
-from .app import create_app
-from .demo import demo_cmd
+#: name -> (module, attribute, short help shown by ``egovnet --help``)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "alarms": ("monitoring.cli_ops", "alarms_cmd", "List alarms, newest first."),
+    "demo": (
+        "web.demo",
+        "demo_cmd",
+        "Seed, start the lab and a local InfluxDB, and poll on a schedule.",
+    ),
+    "health": (
+        "monitoring.cli_ops",
+        "health_cmd",
+        "Status, utilisation and availability of a node or link.",
+    ),
+    "inventory": (
+        "inventory.cli",
+        "inventory_cli",
+        "The source of truth: hierarchy, departments, links, zones, IPAM.",
+    ),
+    "lab": ("lab.cli", "lab_cli", "The emulated extranet: SSH devices and SNMP agents."),
+    "monitor": ("monitoring.cli", "monitor_cli", "Scheduled SNMP polling into InfluxDB."),
+    "poll": ("monitoring.cli", "poll_cmd", "Poll devices over SNMP once and write their points."),
+    "report": ("monitoring.cli_ops", "report_cli", "Reports for operators."),
+}
 
 
-@click.group(
-    cls=FlaskGroup,
-    create_app=create_app,
-    add_version_option=False,
-    load_dotenv=False,
-    set_debug_flag=False,
-)
+class StartupError(click.ClickException):
+    """The configuration or the database cannot be used: one line, exit status 2."""
+
+    exit_code = 2
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on use (``COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        command: click.Command = getattr(importlib.import_module(spec[0]), spec[1])
+        self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (
+                name,
+                COMMANDS[name][2] if name in COMMANDS else self.commands[name].get_short_help_str(),
+            )
+            for name in self.list_commands(ctx)
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _build_app() -> Any:
+    """The Flask application, built from the environment; bad settings -> StartupError."""
+    from sqlalchemy.exc import ArgumentError
+
+    from inventory.errors import InventoryError
+
+    from .app import create_app
+
+    try:
+        return create_app()
+    except ArgumentError as exc:
+        raise StartupError(f"EGOVNET_DATABASE_URL is not usable: {exc}") from None
+    except ImportError as exc:
+        url = os.environ.get("EGOVNET_DATABASE_URL", "the database URL")
+        raise StartupError(
+            f"no driver for {url.split(':', 1)[0]!r} databases is installed ({exc.name or exc})"
+        ) from None
+    except InventoryError as exc:
+        raise StartupError(str(exc)) from None
+
+
+@click.group(cls=LazyGroup)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """egovnet: the control plane of a city's e-government extranet."""
-    info = ctx.ensure_object(ScriptInfo)
+    app: list[Any] = []
 
     def load(name: str) -> Any:
-        return info.load_app().extensions["egovnet"][name]
+        if not app:
+            # tests pass flask.cli.ScriptInfo(create_app=...) as obj
+            given = getattr(ctx.obj, "load_app", None)
+            app.append(given() if given is not None else _build_app())
+        return app[0].extensions["egovnet"][name]
 
     ctx.meta[COMPONENTS_KEY] = load
-
-
-cli.add_command(inventory_cli)
-cli.add_command(demo_cmd)
-cli.add_command(lab_cli)
-cli.add_command(poll_cmd)
-cli.add_command(monitor_cli)
-cli.add_command(health_cmd)
-cli.add_command(alarms_cmd)
-cli.add_command(report_cli)
 
 
 def main() -> None:

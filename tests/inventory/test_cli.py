@@ -142,6 +142,7 @@ def test_export_has_no_secrets(run: Callable[..., Result], inventory: Any, tmp_p
     from sqlalchemy import text
 
     with inventory.engine.connect() as conn:
-        blob = conn.execute(text("SELECT ciphertext FROM credentials")).scalar_one()
-    assert "S3cret-Pa55" not in blob and "netops" not in blob
+        blobs = conn.execute(text("SELECT ciphertext FROM credentials")).scalars().all()
+    assert len(blobs) == 2  # the set and the key verifier
+    assert all("S3cret-Pa55" not in blob and "netops" not in blob for blob in blobs)
     assert run("inventory", "credentials", "list").output.strip() == "default"
