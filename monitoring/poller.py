@@ -368,7 +368,8 @@ class Poller:
             budget=int(budget.limit),
         )
         if interval_s:
-            lines.append(pollerhealth.round_line(result, poll_time_ns(started)))
+            # milliseconds: two rounds of a shard never share a point
+            lines.append(pollerhealth.round_line(result, int(started * 1000) * 1_000_000))
             result.points = len(lines)
         if self.writer is not None and lines:
             result.written = await asyncio.to_thread(self._write, lines)

@@ -93,11 +93,11 @@ def read(client: InfluxClient, now: datetime, lookback: timedelta) -> list[Shard
     table = quote_ident(MEASUREMENT)
     totals = "count(devices) AS rounds, sum(timeouts) AS timeouts, max(lag_s) AS lag"
     sums = client.query_series(
-        f"SELECT {totals}, max(duration_s) AS duration FROM {table} WHERE {where} GROUP BY shard"  # noqa: S608
+        f"SELECT {totals}, max(duration_s) AS longest FROM {table} WHERE {where} GROUP BY {quote_ident('shard')}"  # noqa: S608
     )
     lasts = client.query_series(
         f"SELECT {', '.join(quote_ident(f) for f in FIELDS)} FROM {table} WHERE {where} "  # noqa: S608
-        "GROUP BY shard ORDER BY time DESC LIMIT 1"
+        f"GROUP BY {quote_ident('shard')} ORDER BY time DESC LIMIT 1"
     )
     last_by_shard = {s.tags.get("shard", ""): s.rows()[0] for s in lasts if s.values}
     out: list[ShardHealth] = []
@@ -119,7 +119,7 @@ def read(client: InfluxClient, now: datetime, lookback: timedelta) -> list[Shard
                 not_polled=int(_num(last.get("not_polled"))),
                 timeouts=int(_num(total.get("timeouts"))),
                 max_lag_s=_num(total.get("lag")),
-                max_duration_s=_num(total.get("duration")),
+                max_duration_s=_num(total.get("longest")),
                 interval_s=_num(last.get("interval_s")),
                 budget=int(_num(last.get("budget"))),
             )
