@@ -172,6 +172,8 @@ class AlarmEvaluator:
         verdicts: list[Verdict] = []
         touched: set[str] = set()
         for poll in result.polls:
+            if not poll.polled:
+                continue  # the poller's own overload: unknown, not down (no verdict either way)
             verdicts += self._device(poll)
             if not poll.ok:
                 for ends in self._ends.values():

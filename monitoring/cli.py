@@ -7,6 +7,7 @@ Both take their components through :func:`inventory.clictx.component`:
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import time
@@ -33,6 +34,7 @@ def _poll_json(poll: DevicePoll) -> dict[str, Any]:
     return {
         "code": poll.code,
         "ok": poll.ok,
+        "polled": poll.polled,
         "error": poll.error,
         "error_code": poll.error_code,
         "duration_ms": round(poll.duration_s * 1000, 1),
@@ -52,6 +54,8 @@ def round_json(result: PollRound) -> dict[str, Any]:
         "devices": len(result.polls),
         "ok": result.ok,
         "failed": len(result.failed),
+        "not_polled": len(result.not_polled),
+        "timeouts": result.timeouts,
         "duration_s": round(result.duration_s, 3),
         "points": result.points,
         "written": result.written,
@@ -102,14 +106,16 @@ def poll_cmd(
         click.echo(json.dumps(round_json(result), ensure_ascii=False, indent=2))
     else:
         for poll in result.polls:
-            status = "ok" if poll.ok else f"FAILED: {poll.error}"
+            status = "ok" if poll.ok else f"FAILED: {poll.error}" if poll.polled else poll.error
             click.echo(
                 f"{poll.code:<20} {poll.duration_s * 1000:8.1f} ms  "
                 f"{len(poll.interfaces):3d} interfaces  {poll.points:3d} points  {status}"
             )
+        not_polled = len(result.not_polled)
         click.echo(
             f"{result.ok}/{len(result.polls)} devices answered in {result.duration_s:.2f} s; "
-            f"{result.points} points{'' if result.written else ' (some spooled)'}"
+            + (f"{not_polled} not polled; " if not_polled else "")
+            + f"{result.points} points{'' if result.written else ' (some spooled)'}"
         )
     if skipped:
         shown = ", ".join(skipped[:20]) + (
@@ -119,7 +125,7 @@ def poll_cmd(
             f"error: {len(skipped)} target(s) not polled (no usable credential set): {shown}",
             err=True,
         )
-    if result.failed or skipped:
+    if result.failed or result.not_polled or skipped:
         ctx.exit(1)
 
 
@@ -157,12 +163,21 @@ def monitor_run_cmd(
         sig: signal.signal(sig, lambda signum, _frame: signals.append(signum))
         for sig in (signal.SIGINT, signal.SIGTERM)
     }
+    # one line per round (devices answered, failed, not polled, timeouts, lag, budget)
+    service_log = logging.getLogger("monitoring.service")
+    round_lines = logging.StreamHandler(sys.stdout)
+    round_lines.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    service_log.addHandler(round_lines)
+    level = service_log.level
+    service_log.setLevel(logging.INFO)
     try:
         service.start()
         while not signals:
             time.sleep(0.2)
     finally:
         service.stop()
+        service_log.removeHandler(round_lines)
+        service_log.setLevel(level)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     click.echo(f"stopped after {service.stats.rounds} rounds", file=sys.stderr)

@@ -17,7 +17,7 @@ import click
 
 from inventory.clictx import component
 from inventory.errors import InventoryError
-from monitoring import lookup
+from monitoring import lookup, pollerhealth
 from monitoring.chart import Panel, bar_chart_svg
 from monitoring.errors import MonitoringError
 from monitoring.health import Availability, HealthReader, Status, Usage
@@ -70,15 +70,41 @@ def _availability(
     }
 
 
+def _poller_health(ctx: click.Context, as_json: bool) -> None:
+    """``health --poller``: the poller's own rounds in the last hour, per shard."""
+    try:
+        reader = _monitoring(ctx).health()
+        shards = pollerhealth.read(reader.client, datetime.now(UTC), timedelta(hours=1))
+    except (MonitoringError, InventoryError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(2)
+    if as_json:
+        click.echo(
+            json.dumps([asdict(h) for h in shards], ensure_ascii=False, indent=2, default=str)
+        )
+        return
+    click.echo("poller, last hour:" if shards else "poller: no round in the last hour")
+    for health in shards:
+        click.echo("  " + health.line())
+
+
 @click.command("health")
-@click.argument("target")
+@click.argument("target", required=False)
+@click.option("--poller", is_flag=True, help="The poller's own health (lag, not polled, timeouts).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def health_cmd(ctx: click.Context, target: str, as_json: bool) -> None:
+def health_cmd(ctx: click.Context, target: str | None, poller: bool, as_json: bool) -> None:
     """Status, last-hour utilisation/errors and 24 h / 30 d availability of a node or link.
 
     TARGET is a node code, a link label ('a:if -- b:if') or one end of a link ('a:if').
+    With --poller (and no TARGET): the poller's rounds of the last hour per shard.
     """
+    if poller or target is None:
+        if target is not None or not poller:
+            click.echo("error: give a TARGET or --poller (not both)", err=True)
+            ctx.exit(2)
+        _poller_health(ctx, as_json)
+        return
     try:
         monitoring = _monitoring(ctx)
         nodes = lookup.nodes(monitoring.inventory, intervals=monitoring.intervals)

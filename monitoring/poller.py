@@ -3,9 +3,13 @@
 :class:`Poller` keeps per-device state between polls (row count, whether the
 device has 64-bit counters, interface names and speeds, counter baselines)
 so that a steady-state poll is the fewest GETBULK round trips the device's
-message size allows. Devices are polled concurrently, bounded by
-``max_in_flight``; each has its own timeout, retries and deadline, so a dead
-or slow agent only costs its own slot. Every poll yields a
+message size allows. Devices are polled concurrently, bounded by one
+adaptive in-flight budget per poller (:mod:`monitoring.budget`: AIMD between
+``min_in_flight`` and ``max_in_flight``, per-county limits) and, in scheduled
+rounds, spread over the interval at stable per-device offsets; each has its
+own timeout, retries and deadline, so a dead or slow agent only costs its own
+slot. A device the poller could not poll in time is "not polled", never
+"down". Every poll yields a
 :class:`DevicePoll`; rates go through :mod:`monitoring.rates` and points
 through the :mod:`monitoring.schema` builders to the writer.
 """
@@ -13,6 +17,7 @@ through the :mod:`monitoring.schema` builders to the writer.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -20,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from monitoring import columns as C
+from monitoring import pollerhealth
+from monitoring.budget import InFlightBudget, Outcome, device_offset
 from monitoring.errors import MonitoringError
 from monitoring.rates import (
     RateConfig,
@@ -56,7 +63,14 @@ class PollerSettings:
     retries: int = 1
     #: Upper bound of a whole device poll (all its requests), seconds.
     device_deadline: float = 30.0
+    #: Ceiling of the process-wide adaptive in-flight budget (devices polled at once).
     max_in_flight: int = 256
+    #: Floor of that budget, and where it starts (it grows from there while answers come).
+    min_in_flight: int = 8
+    #: Devices of one county (shard) in flight at once; 0: no per-county limit.
+    county_in_flight: int = 64
+    #: Share of the interval over which a scheduled round spreads its devices (0: one burst).
+    spread: float = 0.75
     #: Re-read names and speeds every this many polls of a device.
     static_every: int = 60
     #: GETBULK max-repetitions before the row count of a device is known.
@@ -107,6 +121,11 @@ class DevicePoll:
     points: int = 0
     #: The ``interface`` records written (rates, deltas, status), one per interface.
     records: tuple[InterfaceRecord, ...] = ()
+    #: False when the poller could not poll the device in time (its own overload):
+    #: "not polled" is unknown, never "down" (no point, no alarm).
+    polled: bool = True
+    #: The poll ended without an answer in time (a timeout).
+    timed_out: bool = False
 
     def record(self, interface: str) -> InterfaceRecord:
         """The record of ``interface`` (KeyError names it when absent)."""
@@ -125,6 +144,15 @@ class PollRound:
     duration_s: float
     points: int = 0
     written: bool = True
+    #: The shard the round polled (None: several or unknown).
+    shard: str | None = None
+    #: The scheduled interval of the round (None: an unscheduled round, e.g. ``poll --once``).
+    interval_s: float | None = None
+    #: How far behind its schedule the poller was: the latest start of a device
+    #: after its slot, or the overrun of the interval, seconds.
+    lag_s: float = 0.0
+    #: The in-flight budget's limit at the end of the round.
+    budget: int = 0
 
     @property
     def ok(self) -> int:
@@ -133,8 +161,23 @@ class PollRound:
 
     @property
     def failed(self) -> list[DevicePoll]:
-        """The polls that failed."""
-        return [p for p in self.polls if not p.ok]
+        """The polls that failed (the device was polled and did not answer well)."""
+        return [p for p in self.polls if not p.ok and p.polled]
+
+    @property
+    def not_polled(self) -> list[DevicePoll]:
+        """The devices the poller could not poll in time (overload, not an outage)."""
+        return [p for p in self.polls if not p.polled]
+
+    @property
+    def timeouts(self) -> int:
+        """Device polls that ended in a timeout (failed or not polled)."""
+        return sum(1 for p in self.polls if p.timed_out)
+
+    @property
+    def requests(self) -> int:
+        """SNMP requests of the devices that answered."""
+        return sum(p.requests for p in self.polls)
 
     def by_code(self) -> dict[str, DevicePoll]:
         """Polls keyed by device code."""
@@ -184,6 +227,19 @@ class Poller:
         self._baselines: dict[tuple[str, int], list[Any]] = {}
         self._state: dict[str, _DeviceState] = {}
         self._client: SnmpClient | None = None
+        s = self.settings
+        #: One in-flight budget for every round of this poller (every shard of the process).
+        self.budget = InFlightBudget(
+            ceiling=max(1, s.max_in_flight),
+            floor=max(1, min(s.min_in_flight, s.max_in_flight)),
+            initial=min(s.min_in_flight, s.max_in_flight),
+            county_limit=s.county_in_flight,
+            cooldown_s=s.timeout * (s.retries + 1),
+        )
+        self._answered: set[str] = set()
+        self._active = 0
+        self._stalled_at = -float("inf")
+        self._watcher: asyncio.Task[None] | None = None
 
     def set_targets(self, targets: Sequence[PollTarget]) -> None:
         """Replace the targets (state of devices still present is kept)."""
@@ -220,32 +276,165 @@ class Poller:
         return self._client
 
     async def close(self) -> None:
-        """Close the SNMP socket."""
+        """Close the SNMP socket (and stop the stall watcher)."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
         if self._client is not None:
             await self._client.close()
             self._client = None
 
-    async def poll(self, targets: Sequence[PollTarget] | None = None) -> PollRound:
-        """Poll ``targets`` (default: all) concurrently and write their points."""
+    async def poll(
+        self,
+        targets: Sequence[PollTarget] | None = None,
+        *,
+        interval_s: float | None = None,
+        shard: str | None = None,
+    ) -> PollRound:
+        """Poll ``targets`` (default: all) concurrently and write their points.
+
+        Every device poll holds a slot of the process-wide :attr:`budget`.
+        With ``interval_s`` (a scheduled round) each device waits for its
+        stable slot inside the first ``spread`` share of the interval, no
+        device starts after the interval ended, and a device the poller could
+        not poll in time is "not polled" (never "down"): it did not start
+        before the interval ended, or it timed out after waiting for the
+        budget longer than a timeout or while the event loop itself stalled. The
+        round's own ``poller`` health point is written with its points.
+        """
         chosen = self.targets if targets is None else list(targets)
         client = await self.client()
+        loop = asyncio.get_running_loop()
         started = time.time()
-        begin = time.monotonic()
-        semaphore = asyncio.Semaphore(self.settings.max_in_flight)
+        begin = loop.time()
+        window = interval_s * min(max(self.settings.spread, 0.0), 1.0) if interval_s else 0.0
+        deadline = begin + interval_s if interval_s else None
+        patience = self.settings.timeout
+        budget = self.budget
         lines: list[str] = []
         records: dict[str, InterfaceRecord] = {}
+        lag = 0.0
+        self._watch(loop)
 
         async def one(target: PollTarget) -> DevicePoll:
-            async with semaphore:
-                return await self._poll_device(client, target, lines, records)
+            nonlocal lag
+            slot = begin + device_offset(target.code, window)
+            start = slot
+            own: list[str] = []
+            phase = "before its slot"
+            try:
+                # the interval bounds when a device may start, not a poll in progress
+                async with asyncio.timeout_at(deadline):
+                    if slot > loop.time():
+                        await asyncio.sleep(slot - loop.time())
+                    phase = "while it waited for the in-flight budget"
+                    await budget.acquire(target.shard)
+            except TimeoutError:  # the round's interval ended first
+                lag = max(lag, loop.time() - slot)
+                return self._not_polled(
+                    target, f"the round's interval ended {phase}", timed_out=False
+                )
+            outcome = Outcome.NEUTRAL
+            try:
+                start = loop.time()
+                lag = max(lag, start - slot)
+                poll = await self._poll_device(client, target, own, records)
+                poll = self._judge(poll)
+                outcome = self._outcome(target.code, poll)
+            finally:
+                budget.release(target.shard, outcome)
+            if poll.timed_out and not poll.ok:
+                if interval_s and start - slot >= patience:
+                    return self._not_polled(
+                        target,
+                        f"timed out after waiting {start - slot:.1f} s for the in-flight budget",
+                        timed_out=True,
+                    )
+                if self._stalled_at >= start:
+                    return self._not_polled(
+                        target, "timed out while the poller's event loop stalled", timed_out=True
+                    )
+            lines.extend(own)
+            return poll
 
-        polls = list(await asyncio.gather(*(one(t) for t in chosen)))
+        self._active += 1
+        try:
+            polls = list(await asyncio.gather(*(one(t) for t in chosen)))
+        finally:
+            self._active -= 1
         links = self._link_lines(chosen, records, poll_time_ns(started))
         lines.extend(links)
-        result = PollRound(polls, started, time.monotonic() - begin, points=len(lines))
+        duration = loop.time() - begin
+        if interval_s:
+            lag = max(lag, duration - interval_s)
+        result = PollRound(
+            polls,
+            started,
+            duration,
+            points=len(lines),
+            shard=shard,
+            interval_s=interval_s,
+            lag_s=max(0.0, lag),
+            budget=int(budget.limit),
+        )
+        if interval_s:
+            # milliseconds: two rounds of a shard never share a point
+            lines.append(pollerhealth.round_line(result, int(started * 1000) * 1_000_000))
+            result.points = len(lines)
         if self.writer is not None and lines:
             result.written = await asyncio.to_thread(self._write, lines)
         return result
+
+    # -- overload ------------------------------------------------------------------
+    def _judge(self, poll: DevicePoll) -> DevicePoll:
+        """Mark a failure that took at least a timeout as a timeout."""
+        if not poll.ok and poll.duration_s >= self.settings.timeout * 0.95:
+            return dataclasses.replace(poll, timed_out=True)
+        return poll
+
+    def _outcome(self, code: str, poll: DevicePoll) -> Outcome:
+        """What the budget learns from one poll (a known-good device timing out is congestion)."""
+        answered_before = code in self._answered
+        if poll.ok:
+            self._answered.add(code)
+            return Outcome.OK if poll.duration_s < self.settings.timeout else Outcome.NEUTRAL
+        self._answered.discard(code)
+        return Outcome.CONGESTION if poll.timed_out and answered_before else Outcome.NEUTRAL
+
+    @staticmethod
+    def _not_polled(target: PollTarget, why: str, *, timed_out: bool) -> DevicePoll:
+        return DevicePoll(
+            target.code,
+            False,
+            time.time(),
+            0.0,
+            error=f"not polled: {why}",
+            polled=False,
+            timed_out=timed_out,
+        )
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start the stall watcher on ``loop`` if it is not running there."""
+        task = self._watcher
+        if task is not None and not task.done() and task.get_loop() is loop:
+            return
+        self._watcher = loop.create_task(self._watch_loop(), name="egovnet-poller-watch")
+
+    async def _watch_loop(self) -> None:
+        """Record when the loop was late by half a timeout or more (replies may have waited)."""
+        loop = asyncio.get_running_loop()
+        step = 0.05
+        idle_since = loop.time()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(step)
+            now = loop.time()
+            if now - before - step >= self.settings.timeout / 2:
+                self._stalled_at = now
+            if self._active:
+                idle_since = now
+            elif now - idle_since > 2 * step:
+                return  # no round running: stop until the next one
 
     def _write(self, lines: list[str]) -> bool:
         assert self.writer is not None  # noqa: S101 - checked by the caller

@@ -3,7 +3,9 @@
 Targets are grouped by shard (county code, ``city`` above the counties) and
 poll interval; each group is one APScheduler 3 interval job on an asyncio
 loop in a background thread (``max_instances=1`` and ``coalesce``: a round
-that overruns is not stacked, a missed one is run once). A later version can
+that overruns is not stacked, a missed one is run once). Every job draws on
+the poller's one in-flight budget, and each round spreads its devices over
+the interval at stable offsets and ends with it (see :meth:`Poller.poll`). A later version can
 hand shards to worker machines: a service polls only the shards it is given.
 
 :class:`Monitoring` is the component the application factory builds: it
@@ -47,6 +49,17 @@ class ServiceStats:
     rounds: int = 0
     errors: int = 0
     last: dict[str, PollRound] = field(default_factory=dict)
+
+
+def round_summary(result: PollRound) -> str:
+    """The log line of one scheduled round (what ``monitor run`` prints)."""
+    return (
+        f"shard {result.shard}: {result.ok}/{len(result.polls)} devices answered, "
+        f"{len(result.failed)} failed, {len(result.not_polled)} not polled, "
+        f"{result.timeouts} timeouts, {result.requests} requests in {result.duration_s:.1f} s "
+        f"of {result.interval_s or 0:g} s, lag {result.lag_s:.1f} s, "
+        f"budget {result.budget}, {result.points} points"
+    )
 
 
 class MonitorService:
@@ -109,7 +122,7 @@ class MonitorService:
                 self._round,
                 "interval",
                 seconds=interval,
-                args=(shard, targets),
+                args=(shard, interval, targets),
                 id=f"poll:{shard}:{interval:g}",
                 max_instances=1,
                 coalesce=True,
@@ -119,9 +132,9 @@ class MonitorService:
         scheduler.start()
         self._scheduler = scheduler
 
-    async def _round(self, shard: str, targets: Sequence[PollTarget]) -> None:
+    async def _round(self, shard: str, interval: float, targets: Sequence[PollTarget]) -> None:
         try:
-            result = await self.poller.poll(targets)
+            result = await self.poller.poll(targets, interval_s=interval, shard=shard)
         except asyncio.CancelledError:  # stop() while a round was in flight
             log.info("poll round of shard %s stopped", shard)
             return
@@ -131,14 +144,7 @@ class MonitorService:
             return
         self.stats.rounds += 1
         self.stats.last[shard] = result
-        log.info(
-            "shard %s: %d/%d devices answered in %.1f s, %d points",
-            shard,
-            result.ok,
-            len(result.polls),
-            result.duration_s,
-            result.points,
-        )
+        log.info("%s", round_summary(result))
         if self.on_round is not None:
             # off the loop: a hook may touch the database or send notifications
             try:

@@ -42,7 +42,30 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("monitoring.timeout", 2.0, "SNMP request timeout, seconds", float),
     Option("monitoring.retries", 1, "SNMP retries per request", int),
-    Option("monitoring.max_in_flight", 256, "devices polled at the same time", int),
+    Option(
+        "monitoring.max_in_flight",
+        256,
+        "ceiling of the adaptive in-flight budget shared by all shards (devices at once)",
+        int,
+    ),
+    Option(
+        "monitoring.min_in_flight",
+        8,
+        "floor of that budget and where it starts (AIMD: +1 per answer, halved on timeouts)",
+        int,
+    ),
+    Option(
+        "monitoring.county_in_flight",
+        64,
+        "devices of one county (shard) in flight at once; 0 = no per-county limit",
+        int,
+    ),
+    Option(
+        "monitoring.spread",
+        0.75,
+        "share of the interval over which a round spreads its devices (0 = one burst)",
+        float,
+    ),
     Option(
         "alarms.webhook_url",
         None,
@@ -156,6 +179,20 @@ class MonitoringSettings:
             timeout=values["monitoring.timeout"],
             retries=values["monitoring.retries"],
             max_in_flight=values["monitoring.max_in_flight"],
+            min_in_flight=values["monitoring.min_in_flight"],
+            county_in_flight=values["monitoring.county_in_flight"],
+            spread=values["monitoring.spread"],
         )
+        if not 1 <= poller.min_in_flight <= poller.max_in_flight:
+            raise ConfigError(
+                "monitoring.min_in_flight and monitoring.max_in_flight need "
+                f"1 <= min <= max, not {poller.min_in_flight} and {poller.max_in_flight}"
+            )
+        if poller.county_in_flight < 0:
+            raise ConfigError(
+                f"monitoring.county_in_flight must be >= 0, not {poller.county_in_flight}"
+            )
+        if not 0.0 <= poller.spread <= 1.0:
+            raise ConfigError(f"monitoring.spread must be between 0 and 1, not {poller.spread:g}")
         alarms = AlarmSettings.from_values(values)
         return cls(influx=influx, poller=poller, intervals=intervals, alarms=alarms)

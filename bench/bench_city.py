@@ -1,0 +1,227 @@
+"""Benchmark: the real ``egovnet monitor run`` over a whole emulated city, round by round.
+
+Seeds the real Nanyang divisions (``inventory seed --divisions``) into a
+scratch SQLite database, runs ``egovnet lab up --size city`` in its own
+process (pinned to core 1 with ``taskset`` when two cores exist), sets every
+device the lab emulates active, starts a local influxd, and runs the real
+``egovnet monitor run`` (pinned to core 0) for N rounds, writing to that
+influxd. The poller process is started through a small probe that records its
+CPU time, RSS and garbage-collection time every second (``gc.callbacks``);
+the round figures come from the ``poller`` health points the service wrote
+to InfluxDB. Per round it prints: devices ok / failed / not polled /
+timeouts, SNMP requests, poller CPU, wall, RSS, GC time and the lab's CPU.
+
+    .venv/bin/python bench/bench_city.py [--size city|county|small] [--rounds 3] [--interval 60]
+    .venv/bin/python bench/bench_city.py --smoke   # built-in small city, 2 rounds of 4 s
+
+The full city is heavy (about 5,700 devices): run it on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+EGOVNET = str(Path(sys.executable).parent / "egovnet")
+CSV = ROOT.parent / "shared" / "data" / "nanyang-divisions.csv"
+TICK = os.sysconf("SC_CLK_TCK")
+LEVELS = ("city", "county", "township", "village")
+
+#: Runs the real ``egovnet monitor run`` in this process and samples it every second.
+PROBE = r"""
+import gc, json, os, sys, threading, time
+out = open(sys.argv[1], "a", buffering=1)
+gc_time = [0.0, 0.0]
+def on_gc(phase, info):
+    if phase == "start":
+        gc_time[1] = time.perf_counter()
+    else:
+        gc_time[0] += time.perf_counter() - gc_time[1]
+gc.callbacks.append(on_gc)
+page = os.sysconf("SC_PAGE_SIZE")
+def sample():
+    while True:
+        with open("/proc/self/statm") as f:
+            rss = int(f.read().split()[1]) * page
+        out.write(json.dumps({"t": time.time(), "cpu": time.process_time(), "rss": rss,
+                              "gc": gc_time[0]}) + "\n")
+        time.sleep(1.0)
+threading.Thread(target=sample, daemon=True).start()
+from web.cli import main
+sys.argv = ["egovnet", "monitor", "run"]
+main()
+"""
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def pinned(core: int) -> list[str]:
+    """``taskset -c core`` when the machine has two cores or more and taskset exists."""
+    if (os.cpu_count() or 1) >= 2 and shutil.which("taskset"):
+        return ["taskset", "-c", str(core)]
+    return []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=("small", "county", "city"), default="city")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--interval", type=float, default=60.0, help="poll interval, seconds")
+    parser.add_argument("--smoke", action="store_true", help="small city, 2 rounds of 4 s")
+    args = parser.parse_args()
+    if args.smoke:
+        args.size, args.rounds, args.interval = "small", 2, 4.0
+
+    from lab.influx import InfluxServer, find_influxd
+    from monitoring.influx import InfluxClient, InfluxSettings
+
+    if find_influxd() is None:
+        print("error: influxd not found (Debian package 'influxdb')", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="egovnet-citybench-"))
+    db = work / "db.sqlite"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
+    env.update(EGOVNET_INSTANCE=str(work / "instance"), EGOVNET_DATABASE_URL=f"sqlite:///{db}")
+
+    def egovnet(*a: str, prefix: list[str] | None = None) -> str:
+        return subprocess.run(
+            [*(prefix or []), EGOVNET, *a], env=env, check=True, capture_output=True, text=True
+        ).stdout
+
+    influxd = InfluxServer(work / "influxd", max_select_buckets=0)
+    monitor: subprocess.Popen[str] | None = None
+    lab_up = False
+    try:
+        t0 = time.perf_counter()
+        if args.smoke:
+            egovnet("inventory", "seed")
+        else:
+            egovnet("inventory", "seed", "--divisions", str(CSV))
+        print(f"seeded in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        print(egovnet("lab", "up", "--size", args.size, prefix=pinned(1)).splitlines()[0])
+        lab_up = True
+        status = json.loads(egovnet("lab", "status", "--json"))
+        lab_pid, codes = status["pid"], [d["code"] for d in status["devices"]]
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE nodes SET status = 'planned'")
+            conn.executemany(
+                "UPDATE nodes SET status = 'active' WHERE code = ?", [(c,) for c in codes]
+            )
+        print(f"lab: {len(codes)} devices active, up in {time.perf_counter() - t0:.1f} s")
+
+        influxd.start()
+        settings = InfluxSettings(url=influxd.url, database="egovnet", spool_dir=work / "spool")
+        client = InfluxClient(settings)
+        client.create_database()
+        env.update(
+            EGOVNET_INFLUX_URL=influxd.url,
+            EGOVNET_INFLUX_DATABASE="egovnet",
+            EGOVNET_MONITORING_INTERVALS=",".join(f"{lv}={args.interval:g}" for lv in LEVELS),
+        )
+        samples = work / "probe.jsonl"
+        monitor = subprocess.Popen(
+            [*pinned(0), sys.executable, "-c", PROBE, str(samples)],
+            env=env,
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        output: list[tuple[float, str]] = []
+
+        def read() -> None:
+            assert monitor is not None and monitor.stdout is not None
+            for line in monitor.stdout:
+                output.append((time.time(), line.rstrip()))
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        deadline = time.time() + 600
+        while not any("Ctrl-C stops" in line for _, line in output):
+            if monitor.poll() is not None or time.time() > deadline:
+                raise RuntimeError("monitor run did not start: " + " | ".join(x for _, x in output))
+            time.sleep(0.1)
+        start = next(t for t, line in output if "Ctrl-C stops" in line)
+        print(next(line for _, line in output if "Ctrl-C stops" in line))
+        lab_cpu = [cpu_seconds(lab_pid)]
+        for k in range(args.rounds):
+            end = start + (k + 1) * args.interval
+            time.sleep(max(0.0, end - time.time()))
+            lab_cpu.append(cpu_seconds(lab_pid))
+        # the last round's devices may still be answering: give it up to one more interval
+        shards = {line.split()[2] for _, line in output if " shard " in line}
+        limit = time.time() + args.interval
+        while time.time() < limit:
+            done = [line for _, line in output if " shard " in line and "devices answered" in line]
+            if len(done) >= args.rounds * max(1, len(shards)):
+                break
+            time.sleep(0.2)
+        monitor.send_signal(signal.SIGINT)
+        monitor.wait(timeout=120)
+        reader.join(timeout=5)
+        probe = [json.loads(x) for x in samples.read_text().splitlines() if x.strip()]
+        rows = client.query_series(
+            'SELECT "devices","ok","failed","not_polled","timeouts","requests","duration_s",'
+            '"lag_s","budget" FROM "poller"',
+            epoch="ns",
+        )
+        points = rows[0].rows() if rows else []
+        written = client.query_series('SELECT count("up") FROM "device"')
+        client.close()
+
+        def at(moment: float) -> dict[str, float]:
+            before = [s for s in probe if s["t"] <= moment]
+            return before[-1] if before else probe[0]
+
+        print(
+            "round  devices     ok  failed  not-polled  timeouts  requests  "
+            "poller-CPU  wall(max)  RSS-MiB  GC-s  lab-CPU"
+        )
+        for k in range(args.rounds):
+            lo, hi = start + k * args.interval, start + (k + 1) * args.interval
+            mine = [p for p in points if lo - 1 <= p["time"] / 1e9 < hi - 1]
+            a, b = at(lo), at(hi)
+
+            def total(name: str, rows: list[dict[str, float]] = mine) -> int:
+                return int(sum(p[name] or 0 for p in rows))
+
+            wall = max((p["duration_s"] for p in mine), default=0.0)
+            print(
+                f"{k + 1:5d}  {total('devices'):7d} {total('ok'):6d}  {total('failed'):6d}  "
+                f"{total('not_polled'):10d}  {total('timeouts'):8d}  {total('requests'):8d}  "
+                f"{b['cpu'] - a['cpu']:8.1f} s  {wall:7.1f} s  {b['rss'] / 2**20:7.0f}  "
+                f"{b['gc'] - a['gc']:4.1f}  {lab_cpu[k + 1] - lab_cpu[k]:5.1f} s"
+            )
+        count = written[0].values[0][1] if written and written[0].values else 0
+        print(
+            f"device points in InfluxDB: {count}; shards: {len(shards)}; interval {args.interval:g} s"
+        )
+        return 0 if points else 1
+    finally:
+        if monitor is not None and monitor.poll() is None:
+            monitor.kill()
+            monitor.wait()
+        if lab_up:
+            subprocess.run([EGOVNET, "lab", "down"], env=env, capture_output=True)
+        influxd.remove()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
