@@ -53,11 +53,11 @@ from lab.snmp.usm import (
     FLAG_REPORTABLE,
     UsmUser,
     auth_protocol,
-    decode_v3,
     encode_v3,
     priv_protocol,
     scoped_pdu,
 )
+from monitoring.snmp.usm import decode_v3_after_version
 
 COLUMNS: list[Oid] = [
     (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6),  # ifHCInOctets
@@ -217,7 +217,7 @@ class Poller:
         if not self.v3:
             _, pos = read_octets(data, pos)
             return parse_pdu(data, pos)
-        msg = decode_v3(data, pos)
+        msg = decode_v3_after_version(data, pos)
         plain = self.user.decrypt(msg.boots, msg.time, msg.priv_params, msg.payload)
         s, _ = expect(plain, 0, TAG_SEQUENCE)
         _, cur = read_octets(plain, s)
@@ -324,10 +324,13 @@ def main() -> None:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--devices", type=int, default=5500)
+    parser.add_argument("--smoke", action="store_true", help="50 devices: seconds")
     parser.add_argument("--window", type=int, default=16)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--each", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.smoke:
+        args.devices = 50
     if args.serve is not None:
         serve(args.serve, args.each)
         return
