@@ -118,7 +118,12 @@ def main() -> int:
         lab_up = True
         status = json.loads(egovnet("lab", "status", "--json"))
         lab_pid, codes = status["pid"], [d["code"] for d in status["devices"]]
-        with sqlite3.connect(db) as conn:
+        # the lab runs on its own copy of the inventory (it never writes the
+        # operator's): the poller reads the lab database that 'lab status' names
+        lab_db = status["database"]
+        if not lab_db.startswith("sqlite:///"):
+            raise SystemExit(f"expected a SQLite lab database, got {lab_db}")
+        with sqlite3.connect(lab_db.removeprefix("sqlite:///")) as conn:
             conn.execute("UPDATE nodes SET status = 'planned'")
             conn.executemany(
                 "UPDATE nodes SET status = 'active' WHERE code = ?", [(c,) for c in codes]
@@ -130,6 +135,7 @@ def main() -> int:
         client = InfluxClient(settings)
         client.create_database()
         env.update(
+            EGOVNET_DATABASE_URL=lab_db,
             EGOVNET_INFLUX_URL=influxd.url,
             EGOVNET_INFLUX_DATABASE="egovnet",
             EGOVNET_MONITORING_INTERVALS=",".join(f"{lv}={args.interval:g}" for lv in LEVELS),
@@ -218,7 +224,8 @@ def main() -> int:
             monitor.kill()
             monitor.wait()
         if lab_up:
-            subprocess.run([EGOVNET, "lab", "down"], env=env, capture_output=True)
+            down_env = {**env, "EGOVNET_DATABASE_URL": f"sqlite:///{db}"}
+            subprocess.run([EGOVNET, "lab", "down"], env=down_env, capture_output=True)
         influxd.remove()
         shutil.rmtree(work, ignore_errors=True)
 
