@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from spool_support import drain
 
 from monitoring.errors import SpoolFullError
 from monitoring.spool import Spool, encode_record
@@ -13,14 +14,6 @@ from monitoring.spool import Spool, encode_record
 
 def lines(start: int, count: int) -> list[str]:
     return [f"m,node=n f={i}i {i}" for i in range(start, start + count)]
-
-
-def drain(spool: Spool, size: int = 7) -> list[str]:
-    out: list[str] = []
-    while (chunk := spool.peek(size)) is not None:
-        out.extend(chunk.lines)
-        spool.commit(chunk)
-    return out
 
 
 def test_replays_in_order_across_segments(tmp_path: Path) -> None:

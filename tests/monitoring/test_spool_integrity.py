@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spool_support import drain
 
 from monitoring.errors import SpoolError
 from monitoring.influx import InfluxClient, InfluxSettings
@@ -26,14 +27,6 @@ from monitoring.writer import InfluxWriter
 
 def lines(start: int, count: int) -> list[str]:
     return [f"m,node=n f={i}i {1_700_000_000_000_000_000 + i}" for i in range(start, start + count)]
-
-
-def drain(spool: Spool, size: int = 7) -> list[str]:
-    out: list[str] = []
-    while (chunk := spool.peek(size)) is not None:
-        out.extend(chunk.lines)
-        spool.commit(chunk)
-    return out
 
 
 def assert_acknowledged_in_order(read: list[str], acknowledged: list[str]) -> None:
