@@ -57,7 +57,7 @@ from lab.snmp.usm import (
     priv_protocol,
     scoped_pdu,
 )
-from monitoring.snmp.usm import decode_v3_after_version
+from snmpcodec.usm import decode_v3_after_version
 
 COLUMNS: list[Oid] = [
     (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6),  # ifHCInOctets

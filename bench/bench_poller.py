@@ -45,10 +45,10 @@ from monitoring import columns as C
 from monitoring.influx import InfluxClient, InfluxSettings
 from monitoring.poller import Poller, PollerSettings
 from monitoring.snmp import SnmpAuth, SnmpClient
-from monitoring.snmp.ber import oid_text
 from monitoring.spool import Spool
 from monitoring.targets import PollTarget
 from monitoring.writer import InfluxWriter
+from snmpcodec.ber import oid_text
 
 CHILD = """
 import json, resource, sys

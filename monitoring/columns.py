@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitoring.snmp.ber import oid_bytes
+from snmpcodec.ber import oid_bytes
 
 SYS_UPTIME = oid_bytes("1.3.6.1.2.1.1.3")  # GETNEXT gives sysUpTime.0
 SYS_NAME = oid_bytes("1.3.6.1.2.1.1.5")  # GETNEXT gives sysName.0

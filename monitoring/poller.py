@@ -36,10 +36,11 @@ from monitoring.rates import (
     update_counter_row,
 )
 from monitoring.schema import DeviceRecord, InterfaceRecord, LinkRecord, poll_time_ns
-from monitoring.snmp.ber import TAG_COUNTER32, TAG_COUNTER64, TAG_INTEGER, Value, decode_arcs
 from monitoring.snmp.client import SnmpClient
-from monitoring.snmp.errors import SnmpAgentError, SnmpConfigError, SnmpTimeoutError
+from monitoring.snmp.errors import SnmpAgentError, SnmpTimeoutError
 from monitoring.targets import PollTarget
+from snmpcodec.ber import TAG_COUNTER32, TAG_COUNTER64, TAG_INTEGER, Value, decode_arcs
+from snmpcodec.errors import SnmpCodecError, SnmpConfigError
 
 log = logging.getLogger(__name__)
 
@@ -491,7 +492,7 @@ class Poller:
             built, rate_reboot = self._records(
                 target, readings, uptime, wall, duration, device_lines, device_records
             )
-        except (MonitoringError, TimeoutError, OSError, ValueError) as exc:
+        except (MonitoringError, SnmpCodecError, TimeoutError, OSError, ValueError) as exc:
             return self._failed(target, wall, start, exc, lines)
         lines.extend(device_lines)
         records.update(device_records)

@@ -48,8 +48,8 @@ from lab.snmp.usm import (
     report_varbind,
     scoped_pdu,
 )
-from monitoring.snmp.errors import SnmpDecodeError
-from monitoring.snmp.usm import decode_v3_after_version
+from snmpcodec.errors import SnmpDecodeError
+from snmpcodec.usm import decode_v3_after_version
 
 T = TypeVar("T")
 #: snmpEngineBoots of new endpoints: grows across restarts and within a process, so a

@@ -22,28 +22,28 @@ from lab.snmp.errors import BerError
 
 # The primitives the poller's client and the lab's agent share live in the product
 # (the lab may depend on monitoring, never the other way round).
-from monitoring.snmp.ber import (
+from snmpcodec.ber import (
     encode_arcs,
 )
-from monitoring.snmp.ber import (
+from snmpcodec.ber import (
     encode_length as encode_length,
 )
-from monitoring.snmp.ber import (
+from snmpcodec.ber import (
     encode_octets as encode_octets,
 )
-from monitoring.snmp.ber import (
+from snmpcodec.ber import (
     expect as expect,
 )
-from monitoring.snmp.ber import (
+from snmpcodec.ber import (
     read_integer as read_integer,
 )
-from monitoring.snmp.ber import (
+from snmpcodec.ber import (
     read_octets as read_octets,
 )
-from monitoring.snmp.ber import (
+from snmpcodec.ber import (
     read_tlv as read_tlv,
 )
-from monitoring.snmp.ber import (
+from snmpcodec.ber import (
     tlv as tlv,
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lab.errors import LabError
-from monitoring.snmp.errors import SnmpDecodeError
+from snmpcodec.errors import SnmpDecodeError
 
 
 class SnmpLabError(LabError):
@@ -19,5 +19,5 @@ class EndpointConfigError(SnmpLabError):
 
 
 #: What a malformed message raises: the lab's own BER errors and the shared
-#: decoder's (``monitoring.snmp.ber``).
+#: codec's (``snmpcodec``).
 DECODE_ERRORS: tuple[type[Exception], ...] = (BerError, SnmpDecodeError)

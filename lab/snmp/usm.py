@@ -27,11 +27,11 @@ from lab.snmp.ber import (
     tlv,
 )
 from lab.snmp.errors import SnmpLabError
-from monitoring.snmp.usm import AuthProtocol as AuthProtocol
-from monitoring.snmp.usm import V3Message as V3Message
-from monitoring.snmp.usm import localize_key as localize_key  # shared with the poller
-from monitoring.snmp.usm import password_to_key as password_to_key
-from monitoring.snmp.usm import usm_decrypt, usm_digest, usm_encrypt
+from snmpcodec.usm import AuthProtocol as AuthProtocol
+from snmpcodec.usm import V3Message as V3Message
+from snmpcodec.usm import localize_key as localize_key  # shared with the poller
+from snmpcodec.usm import password_to_key as password_to_key
+from snmpcodec.usm import usm_decrypt, usm_digest, usm_encrypt
 
 FLAG_AUTH = 0x01
 FLAG_PRIV = 0x02

@@ -24,7 +24,15 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from monitoring.snmp.ber import (
+from monitoring.snmp.errors import (
+    SnmpAgentError,
+    SnmpConfigError,
+    SnmpDecodeError,
+    SnmpError,
+    SnmpTimeoutError,
+)
+from snmpcodec import errors as codec
+from snmpcodec.ber import (
     TAG_END_OF_MIB_VIEW,
     TAG_GET,
     TAG_GETBULK,
@@ -40,14 +48,7 @@ from monitoring.snmp.ber import (
     v2c_message,
     v2c_request_id,
 )
-from monitoring.snmp.errors import (
-    SnmpAgentError,
-    SnmpConfigError,
-    SnmpDecodeError,
-    SnmpError,
-    SnmpTimeoutError,
-)
-from monitoring.snmp.usm import (
+from snmpcodec.usm import (
     FLAG_AUTH,
     FLAG_PRIV,
     FLAG_REPORTABLE,
@@ -94,8 +95,11 @@ class SnmpAuth:
         if self.version == "v3":
             if not (self.user and self.auth_key and self.priv_key):
                 raise SnmpConfigError("SNMPv3 authPriv needs a user, an auth key and a priv key")
-            auth_protocol(self.auth_protocol)
-            priv_protocol(self.priv_protocol)
+            try:
+                auth_protocol(self.auth_protocol)
+                priv_protocol(self.priv_protocol)
+            except codec.SnmpConfigError as exc:
+                raise SnmpConfigError(str(exc)) from None
 
     @classmethod
     def v2c(cls, community: str) -> SnmpAuth:
@@ -176,14 +180,18 @@ class _Engine:
     def user(self, auth: SnmpAuth) -> LocalizedUser:
         found = self.users.get(auth)
         if found is None:
-            found = self.users[auth] = LocalizedUser.create(
-                auth.user,
-                auth.auth_protocol,
-                auth.priv_protocol,
-                auth.auth_key,
-                auth.priv_key,
-                self.engine_id,
-            )
+            try:
+                found = LocalizedUser.create(
+                    auth.user,
+                    auth.auth_protocol,
+                    auth.priv_protocol,
+                    auth.auth_key,
+                    auth.priv_key,
+                    self.engine_id,
+                )
+            except codec.SnmpConfigError as exc:
+                raise SnmpConfigError(str(exc)) from None
+            self.users[auth] = found
         return found
 
 
@@ -310,7 +318,7 @@ class SnmpClient:
             try:
                 start = _v2c_pdu_offset(data)
                 _, _, status, index, varbinds = decode_response_pdu(data, start)
-            except SnmpDecodeError as exc:
+            except codec.SnmpDecodeError as exc:
                 raise SnmpDecodeError(f"{_where(addr)}: {exc}") from None
             return Response(status, index, varbinds)
         return await self._v3_request(addr, auth, tag, first, second, oids)
@@ -417,7 +425,7 @@ class SnmpClient:
         data = await self._exchange(addr, build)
         try:
             message = decode_v3(data)
-        except SnmpDecodeError as exc:
+        except codec.SnmpDecodeError as exc:
             raise SnmpDecodeError(f"{_where(addr)}: engine discovery: {exc}") from None
         if not message.engine_id:
             raise SnmpAgentError(f"{_where(addr)}: engine discovery returned no engine ID")
@@ -469,7 +477,7 @@ class SnmpClient:
                 )
                 _, pos = open_scoped_pdu(plain)
                 pdu_tag, _, status, index, varbinds = decode_response_pdu(plain, pos)
-            except (SnmpDecodeError, ValueError, IndexError, OverflowError) as exc:
+            except (codec.SnmpDecodeError, ValueError, IndexError, OverflowError) as exc:
                 raise SnmpDecodeError(f"{where}: undecodable SNMPv3 response: {exc}") from None
             if pdu_tag == TAG_REPORT:
                 report = varbinds[0][0] if varbinds else b""
@@ -573,7 +581,7 @@ def _message_key(data: bytes) -> int | None:
     """
     try:
         return _read_message_key(data)
-    except (SnmpDecodeError, IndexError, ValueError):
+    except (codec.SnmpDecodeError, IndexError, ValueError):
         return None
 
 

@@ -1,8 +1,14 @@
-"""Errors of the SNMP manager; they descend from :class:`monitoring.errors.MonitoringError`."""
+"""Errors of the SNMP manager; they descend from :class:`monitoring.errors.MonitoringError`.
+
+The decode and configuration errors also descend from the codec's
+(:mod:`snmpcodec.errors`): the client re-raises what the codec raises with the
+agent named, and a handler of the codec's errors still catches them.
+"""
 
 from __future__ import annotations
 
 from monitoring.errors import MonitoringError
+from snmpcodec import errors as codec
 
 
 class SnmpError(MonitoringError):
@@ -13,7 +19,7 @@ class SnmpTimeoutError(SnmpError):
     """The agent did not answer within the timeout, after every retry."""
 
 
-class SnmpDecodeError(SnmpError):
+class SnmpDecodeError(SnmpError, codec.SnmpDecodeError):
     """A datagram is not valid BER for the SNMP subset the manager reads."""
 
 
@@ -21,5 +27,5 @@ class SnmpAgentError(SnmpError):
     """The agent answered with an error status or an SNMPv3 report (wrong credentials...)."""
 
 
-class SnmpConfigError(SnmpError):
+class SnmpConfigError(SnmpError, codec.SnmpConfigError):
     """Credentials or protocols of a target are unusable (unknown protocol, short key)."""

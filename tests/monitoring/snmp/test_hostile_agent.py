@@ -25,7 +25,10 @@ from monitoring.alarms import AlarmEvaluator
 from monitoring.poller import Poller
 from monitoring.rules import DEVICE_UNREACHABLE, AlarmThresholds
 from monitoring.snmp import SnmpAuth
-from monitoring.snmp.ber import (
+from monitoring.snmp.client import _v2c_pdu_offset
+from monitoring.store import AlarmStore
+from monitoring.targets import PollTarget
+from snmpcodec.ber import (
     TAG_INTEGER,
     TAG_RESPONSE,
     TAG_SEQUENCE,
@@ -37,10 +40,7 @@ from monitoring.snmp.ber import (
     tlv,
     v2c_message,
 )
-from monitoring.snmp.client import _v2c_pdu_offset
-from monitoring.snmp.usm import decode_v3, encode_v3, scoped_pdu
-from monitoring.store import AlarmStore
-from monitoring.targets import PollTarget
+from snmpcodec.usm import decode_v3, encode_v3, scoped_pdu
 
 HC_IN_OCTETS = oid_bytes("1.3.6.1.2.1.31.1.1.1.6")
 

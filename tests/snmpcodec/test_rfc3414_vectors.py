@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring.snmp.usm import localize_key, password_to_key
+from snmpcodec.usm import localize_key, password_to_key
 
 ENGINE_ID = bytes.fromhex("000000000000000000000002")
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.decrepit.ciphers.modes import CFB
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from monitoring.snmp.ber import (
+from snmpcodec.ber import (
     TAG_OCTET_STRING,
     TAG_SEQUENCE,
     encode_integer,
@@ -31,7 +31,7 @@ from monitoring.snmp.ber import (
     read_tlv,
     tlv,
 )
-from monitoring.snmp.errors import SnmpConfigError, SnmpDecodeError
+from snmpcodec.errors import SnmpConfigError, SnmpDecodeError
 
 FLAG_AUTH = 0x01
 FLAG_PRIV = 0x02

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitoring.snmp.ber import (
+from monitoring.snmp.client import _message_key, _v2c_pdu_offset
+from snmpcodec.ber import (
     TAG_COUNTER64,
     TAG_INTEGER,
     TAG_OCTET_STRING,
@@ -29,9 +30,8 @@ from monitoring.snmp.ber import (
     tlv,
     v2c_message,
 )
-from monitoring.snmp.client import _message_key, _v2c_pdu_offset
-from monitoring.snmp.errors import SnmpDecodeError
-from monitoring.snmp.usm import (
+from snmpcodec.errors import SnmpDecodeError
+from snmpcodec.usm import (
     FLAG_AUTH,
     FLAG_PRIV,
     LocalizedUser,

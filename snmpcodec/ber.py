@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitoring.snmp.errors import SnmpDecodeError
+from snmpcodec.errors import SnmpDecodeError
 
 TAG_INTEGER = 0x02
 TAG_OCTET_STRING = 0x04
@@ -202,7 +202,7 @@ def decode_arcs(content: bytes) -> tuple[int, ...]:
     >>> decode_arcs(b"\\x81" * 6 + b"\\x01")
     Traceback (most recent call last):
     ...
-    monitoring.snmp.errors.SnmpDecodeError: OBJECT IDENTIFIER arc longer than 5 octets
+    snmpcodec.errors.SnmpDecodeError: OBJECT IDENTIFIER arc longer than 5 octets
     """
     if len(content) > MAX_OID_OCTETS:
         raise SnmpDecodeError(f"OBJECT IDENTIFIER of {len(content)} octets is too long")
