@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from lab.snmp import SnmpAgent
-from lab.snmp.ber import (
+from lab.snmp.sample import sample_network
+from snmpcodec.ber import (
     TAG_GETBULK,
     TAG_SEQUENCE,
     Oid,
@@ -46,18 +47,15 @@ from lab.snmp.ber import (
     read_tlv,
     tlv,
 )
-from lab.snmp.sample import sample_network
-from lab.snmp.usm import (
+from snmpcodec.usm import (
     FLAG_AUTH,
     FLAG_PRIV,
     FLAG_REPORTABLE,
-    UsmUser,
-    auth_protocol,
+    LocalizedUser,
+    decode_v3_after_version,
     encode_v3,
-    priv_protocol,
     scoped_pdu,
 )
-from snmpcodec.usm import decode_v3_after_version
 
 COLUMNS: list[Oid] = [
     (1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6),  # ifHCInOctets
@@ -172,13 +170,8 @@ class Poller:
         self.engine_id = engine_id
         self.engine_boots = engine_boots
         self.time_base = engine_time - time.monotonic()
-        self.user = UsmUser(
-            b"nms",
-            auth_protocol("sha"),
-            priv_protocol("aes"),
-            "authkey-lab",
-            "privkey-lab",
-            engine_id,
+        self.user = LocalizedUser.create(
+            "nms", "sha", "aes", "authkey-lab", "privkey-lab", engine_id
         )
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)

@@ -1,10 +1,16 @@
-"""Minimal, fast BER for an SNMP manager: GETBULK/GET requests out, responses in.
+"""Minimal, fast BER for the SNMP subset both ends speak.
 
-Adapted from the lab agent's codec (the product does not import ``lab``).
-OIDs stay as their BER *content octets* (``bytes``) on the hot path: a
-column's rows are recognised with ``startswith`` on the column prefix and
-only the index suffix is decoded, which keeps a 240-var-bind response in the
-hundreds of microseconds where pyasn1 needs milliseconds.
+The manager (:mod:`monitoring.snmp.client`) sends GET/GETBULK requests and
+reads responses; the lab's agent (:mod:`lab.snmp`) reads requests and writes
+responses. OIDs stay as their BER *content octets* (``bytes``) on the
+manager's hot path: a column's rows are recognised with ``startswith`` on the
+column prefix and only the index suffix is decoded, which keeps a
+240-var-bind response in the hundreds of microseconds where pyasn1 needs
+milliseconds. The agent writes values as complete TLV ``bytes`` so that a
+response is a join of small pieces.
+
+Every decoder raises only :class:`~snmpcodec.errors.SnmpDecodeError`, with
+lengths checked against the enclosing TLV and OIDs bounded (RFC 2578).
 
 >>> oid_bytes("1.3.6.1.2.1.1.3.0").hex()
 '2b06010201010300'
@@ -12,13 +18,21 @@ hundreds of microseconds where pyasn1 needs milliseconds.
 '1.3.6.1.4.1.2011.200000'
 >>> decode_arcs(oid_bytes("1.3.6.1.2.1.2.2.1.8.130")[len(oid_bytes("1.3.6.1.2.1.2.2.1.8")):])
 (130,)
+>>> encode_oid((1, 3, 6, 1, 2, 1, 1, 5, 0)).hex()
+'06082b06010201010500'
+>>> decode_oid(encode_oid((1, 3, 6, 1, 4, 1, 2011, 200000))[2:])
+(1, 3, 6, 1, 4, 1, 2011, 200000)
+>>> encode_unsigned(TAG_COUNTER32, 2**32 - 1).hex()
+'410500ffffffff'
+>>> encode_integer(-1).hex()
+'0201ff'
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from snmpcodec.errors import SnmpDecodeError
+from snmpcodec.errors import SnmpCodecError, SnmpDecodeError
 
 TAG_INTEGER = 0x02
 TAG_OCTET_STRING = 0x04
@@ -38,6 +52,7 @@ TAG_END_OF_MIB_VIEW = 0x82
 TAG_GET = 0xA0
 TAG_GETNEXT = 0xA1
 TAG_RESPONSE = 0xA2
+TAG_SET = 0xA3
 TAG_GETBULK = 0xA5
 TAG_REPORT = 0xA8
 
@@ -46,6 +61,13 @@ UNSIGNED_TAGS = frozenset((TAG_COUNTER32, TAG_GAUGE32, TAG_TIMETICKS, TAG_COUNTE
 #: The v2 exception values (no value at that OID / past the end of the view).
 EXCEPTION_TAGS = frozenset((TAG_NO_SUCH_OBJECT, TAG_NO_SUCH_INSTANCE, TAG_END_OF_MIB_VIEW))
 
+#: Complete TLVs of NULL and of the v2 exception values.
+NULL = b"\x05\x00"
+NO_SUCH_OBJECT = b"\x80\x00"
+NO_SUCH_INSTANCE = b"\x81\x00"
+END_OF_MIB_VIEW = b"\x82\x00"
+UINT32_MAX = 2**32 - 1
+
 #: RFC 2578 3.5: at most 128 sub-identifiers, each 32 bits (5 octets in base 128).
 MAX_OID_ARCS = 128
 MAX_ARC_OCTETS = 5
@@ -53,6 +75,8 @@ MAX_OID_OCTETS = MAX_OID_ARCS * MAX_ARC_OCTETS
 #: An INTEGER or an unsigned value: Counter64 needs 8 octets plus a leading zero.
 MAX_INTEGER_OCTETS = 9
 
+#: An OID as a tuple of arcs (the agent's MIB is keyed by these).
+Oid = tuple[int, ...]
 #: A decoded value: an int (INTEGER and the unsigned types), bytes (strings,
 #: IpAddress, Opaque) or None (NULL and the exception values; see the tag).
 Value = int | bytes | None
@@ -83,19 +107,39 @@ def encode_integer(value: int) -> bytes:
     return bytes((TAG_INTEGER, size)) + value.to_bytes(size, "big", signed=True)
 
 
+def encode_unsigned(tag: int, value: int) -> bytes:
+    """Counter32, Gauge32, TimeTicks or Counter64 (non-negative, minimal length)."""
+    size = value.bit_length() // 8 + 1
+    return bytes((tag, size)) + value.to_bytes(size, "big")
+
+
 def encode_octets(value: bytes) -> bytes:
     """An OCTET STRING."""
     return tlv(TAG_OCTET_STRING, value)
 
 
+def encode_ipaddress(dotted: str) -> bytes:
+    """An IpAddress from dotted-quad text."""
+    return tlv(TAG_IPADDRESS, bytes(int(part) for part in dotted.split(".")))
+
+
 def oid_bytes(dotted: str | Sequence[int]) -> bytes:
     """Content octets of an OID given as ``"1.3.6..."`` or a sequence of arcs."""
-    arcs = (
-        [int(a) for a in dotted.strip(".").split(".")] if isinstance(dotted, str) else list(dotted)
-    )
-    if len(arcs) < 2:
-        raise SnmpDecodeError(f"OID {dotted!r} needs at least two arcs")
-    return encode_arcs((arcs[0] * 40 + arcs[1], *arcs[2:]))
+    if isinstance(dotted, str):
+        return encode_oid_content([int(a) for a in dotted.strip(".").split(".")])
+    return encode_oid_content(dotted)
+
+
+def encode_oid_content(oid: Sequence[int]) -> bytes:
+    """Content octets of an OID given as arcs (first two arcs combined; no tag, no length)."""
+    if len(oid) < 2:
+        raise SnmpCodecError(f"OID {tuple(oid)!r} needs at least two arcs")
+    return encode_arcs((oid[0] * 40 + oid[1], *oid[2:]))
+
+
+def encode_oid(oid: Sequence[int]) -> bytes:
+    """A complete OBJECT IDENTIFIER TLV."""
+    return tlv(TAG_OID, encode_oid_content(oid))
 
 
 def encode_arcs(arcs: Sequence[int]) -> bytes:
@@ -225,14 +269,33 @@ def decode_arcs(content: bytes) -> tuple[int, ...]:
     return tuple(arcs)
 
 
-def oid_text(content: bytes) -> str:
-    """Dotted text of OID content octets."""
+def decode_oid(content: bytes) -> Oid:
+    """The arcs of an OBJECT IDENTIFIER from its content octets (first two arcs split)."""
     arcs = decode_arcs(content)
     if not arcs:
         raise SnmpDecodeError("empty OBJECT IDENTIFIER")
     first = arcs[0]
     head = (first // 40, first % 40) if first < 80 else (2, first - 80)
-    return ".".join(str(a) for a in (*head, *arcs[1:]))
+    return (*head, *arcs[1:])
+
+
+def oid_text(content: bytes) -> str:
+    """Dotted text of OID content octets."""
+    return ".".join(map(str, decode_oid(content)))
+
+
+def read_varbind_oids(data: bytes, start: int, end: int) -> list[Oid]:
+    """The OIDs of a request's VarBindList spanning ``start:end`` (values are ignored)."""
+    oids: list[Oid] = []
+    pos = start
+    while pos < end:
+        vb_start, vb_end = expect(data, pos, TAG_SEQUENCE)
+        if vb_end > end:
+            raise SnmpDecodeError(f"var-bind at offset {pos} overruns its list")
+        oid_start, oid_end = expect(data, vb_start, TAG_OID)
+        oids.append(decode_oid(data[oid_start:oid_end]))
+        pos = vb_end
+    return oids
 
 
 def decode_varbinds(data: bytes, start: int, end: int) -> list[VarBind]:
@@ -323,3 +386,11 @@ def v2c_request_id(data: bytes) -> int | None:
         return read_integer(data, p_start)[0]
     except SnmpDecodeError:
         return None
+
+
+def v2c_pdu_offset(data: bytes) -> int:
+    """Offset of the PDU in an SNMPv1/v2c message (after version and community)."""
+    start, _ = expect(data, 0, TAG_SEQUENCE)
+    _, cur = read_integer(data, start)
+    _, cur = read_octets(data, cur)
+    return cur

@@ -1,10 +1,15 @@
-"""SNMPv3 User-based Security Model, manager side (RFC 3414, RFC 3826, RFC 7860).
+"""SNMPv3 User-based Security Model for both ends (RFC 3414, RFC 3826, RFC 7860).
 
 Keys are localised from passphrases (1 MiB expansion, then ``H(Ku + engineID
-+ Ku)``); HMAC-MD5/SHA-1/SHA-2 authenticate; AES-128-CFB and DES-CBC encrypt.
-Expansion is cached per passphrase and localisation per engine, so a city
-whose devices share credentials pays for one expansion. Adapted from the lab
-agent's USM (the product does not import ``lab``).
++ Ku)``); HMAC-MD5/SHA-1/SHA-2 authenticate; AES-128-CFB (RFC 3826) and
+DES-CBC (RFC 3414 8) encrypt. Expansion is cached per passphrase and
+localisation per engine, so a city whose devices share credentials pays for
+one expansion, and so do the lab's thousands of agents.
+
+DES uses ``cryptography``'s TripleDES with the 8-octet DES key repeated three
+times (K1 = K2 = K3 is single DES, the keying option the standard keeps for
+compatibility); single DES itself is not offered by ``cryptography`` any more,
+and TripleDES lives in its ``decrepit`` module since 43.
 """
 
 from __future__ import annotations
@@ -19,17 +24,20 @@ from cryptography.hazmat.decrepit.ciphers.modes import CFB
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from snmpcodec.ber import (
+    TAG_COUNTER32,
     TAG_OCTET_STRING,
     TAG_SEQUENCE,
     encode_integer,
     encode_length,
     encode_octets,
+    encode_unsigned,
     expect,
     oid_bytes,
     read_integer,
     read_octets,
     read_tlv,
     tlv,
+    v2c_request_id,
 )
 from snmpcodec.errors import SnmpConfigError, SnmpDecodeError
 
@@ -40,19 +48,29 @@ USM_MODEL = 3
 #: RFC 3414 2.2: msgID, snmpEngineBoots and snmpEngineTime are 0..2^31-1.
 MAX_INT32 = 2**31 - 1
 
-#: Report OIDs (content octets) and their names, for error messages and resyncs.
+#: RFC 3414 3.2 step 7: a message more than 150 s off the engine's clock is refused.
+TIME_WINDOW = 150
+
+#: Report OIDs (content octets) and their names, for error messages, resyncs and
+#: the agent's counters.
 _USM_STATS = "1.3.6.1.6.3.15.1.1"
+UNSUPPORTED_SEC_LEVELS = oid_bytes(f"{_USM_STATS}.1.0")
 NOT_IN_TIME_WINDOWS = oid_bytes(f"{_USM_STATS}.2.0")
+UNKNOWN_USER_NAMES = oid_bytes(f"{_USM_STATS}.3.0")
 UNKNOWN_ENGINE_IDS = oid_bytes(f"{_USM_STATS}.4.0")
+WRONG_DIGESTS = oid_bytes(f"{_USM_STATS}.5.0")
+DECRYPTION_ERRORS = oid_bytes(f"{_USM_STATS}.6.0")
+UNAVAILABLE_CONTEXTS = oid_bytes("1.3.6.1.6.3.12.1.4.0")
+UNKNOWN_CONTEXTS = oid_bytes("1.3.6.1.6.3.12.1.5.0")
 REPORT_NAMES = {
-    oid_bytes(f"{_USM_STATS}.1.0"): "usmStatsUnsupportedSecLevels",
+    UNSUPPORTED_SEC_LEVELS: "usmStatsUnsupportedSecLevels",
     NOT_IN_TIME_WINDOWS: "usmStatsNotInTimeWindows",
-    oid_bytes(f"{_USM_STATS}.3.0"): "usmStatsUnknownUserNames",
+    UNKNOWN_USER_NAMES: "usmStatsUnknownUserNames",
     UNKNOWN_ENGINE_IDS: "usmStatsUnknownEngineIDs",
-    oid_bytes(f"{_USM_STATS}.5.0"): "usmStatsWrongDigests",
-    oid_bytes(f"{_USM_STATS}.6.0"): "usmStatsDecryptionErrors",
-    oid_bytes("1.3.6.1.6.3.12.1.5.0"): "snmpUnknownContexts",
-    oid_bytes("1.3.6.1.6.3.12.1.4.0"): "snmpUnavailableContexts",
+    WRONG_DIGESTS: "usmStatsWrongDigests",
+    DECRYPTION_ERRORS: "usmStatsDecryptionErrors",
+    UNKNOWN_CONTEXTS: "snmpUnknownContexts",
+    UNAVAILABLE_CONTEXTS: "snmpUnavailableContexts",
 }
 
 
@@ -345,6 +363,37 @@ def encode_v3(
 def scoped_pdu(engine_id: bytes, context: bytes, pdu: bytes) -> bytes:
     """A ScopedPDU TLV."""
     return tlv(TAG_SEQUENCE, encode_octets(engine_id) + encode_octets(context) + pdu)
+
+
+def report_varbind(oid: bytes, count: int) -> bytes:
+    """The single var-bind of a Report PDU: a usmStats counter (OID content octets) and its value."""
+    value = encode_unsigned(TAG_COUNTER32, count & 0xFFFFFFFF)
+    content = b"\x06" + encode_length(len(oid)) + oid + value
+    return b"\x30" + encode_length(len(content)) + content
+
+
+def message_key(data: bytes) -> int | None:
+    """request-id (v1/v2c) or msgID (v3) of a message; None for anything unreadable.
+
+    Replies are matched to requests by it, so it never raises.
+
+    >>> message_key(bytes.fromhex("3084000000020201")) is None
+    True
+    """
+    try:
+        return _read_message_key(data)
+    except (SnmpDecodeError, IndexError, ValueError):
+        return None
+
+
+def _read_message_key(data: bytes) -> int | None:
+    if len(data) < 8 or data[0] != TAG_SEQUENCE:
+        return None
+    # version INTEGER right after the outer header
+    offset = 2 if data[1] < 0x80 else 2 + (data[1] & 0x7F)
+    if data[offset : offset + 2] == b"\x02\x01" and data[offset + 2] == 3:
+        return v3_msg_id(data)
+    return v2c_request_id(data)
 
 
 def open_scoped_pdu(plain: bytes) -> tuple[bytes, int]:

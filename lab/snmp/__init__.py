@@ -6,15 +6,15 @@ snmpsim (measured here, DEVICES.md) costs ~17 ms CPU per response, needs
 var-binds and serves static files, so shutting an interface or a moving
 counter cannot show. This package instead:
 
-- speaks BER itself (:mod:`lab.snmp.ber`, a few hundred lines for the SNMP
-  subset; pyasn1, which pysnmp uses, costs milliseconds per large message)
-  and implements USM itself on ``cryptography`` (:mod:`lab.snmp.usm`:
-  HMAC-MD5/SHA-1/SHA-2 auth, AES-128-CFB and DES-CBC privacy, RFC 3414 key
-  localisation, engineID discovery, time-window and error reports);
+- speaks BER and USM with :mod:`snmpcodec`, the codec the poller uses too
+  (a few hundred lines for the SNMP subset on ``cryptography``; pyasn1, which
+  pysnmp uses, costs milliseconds per large message): HMAC-MD5/SHA-1/SHA-2
+  auth, AES-128-CFB and DES-CBC privacy, RFC 3414 key localisation; the
+  agent adds engineID discovery, time-window and error reports;
 - describes the MIB once as sorted columns (:mod:`lab.snmp.columns`) and
   keeps per device only sorted row indexes (:mod:`lab.snmp.mib`), so
   GETNEXT/GETBULK are bisects and a device costs kilobytes, built lazily on
-  its first request (start-up is socket binding only);
+  its first request (start-up is socket binding and key localisation only);
 - computes sysUpTime, ifAdminStatus/ifOperStatus and every counter from
   :class:`lab.model.DeviceRuntime` at request time.
 
@@ -33,12 +33,11 @@ or, from synchronous code, ``with AgentThread(agent) as runner: runner.serve(...
 """
 
 from lab.snmp.agent import AgentThread, SnmpAgent, SnmpEndpoint, V3Protocols
-from lab.snmp.errors import BerError, EndpointConfigError, SnmpLabError
+from lab.snmp.errors import EndpointConfigError, SnmpLabError
 from lab.snmp.mib import DeviceMib
 
 __all__ = [
     "AgentThread",
-    "BerError",
     "DeviceMib",
     "EndpointConfigError",
     "SnmpAgent",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import itertools
+import os
 import threading
 import time
 from collections import Counter, defaultdict
@@ -13,7 +15,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from lab.model import LabNetwork
-from lab.snmp.ber import (
+from lab.snmp.errors import EndpointConfigError, SnmpLabError
+from lab.snmp.mib import DeviceMib
+from lab.snmp.pdu import answer, decode_pdu, read_request_id, response_pdu
+from snmpcodec.ber import (
     TAG_REPORT,
     TAG_SEQUENCE,
     encode_integer,
@@ -23,33 +28,27 @@ from lab.snmp.ber import (
     read_integer,
     read_octets,
 )
-from lab.snmp.errors import DECODE_ERRORS, BerError, EndpointConfigError, SnmpLabError
-from lab.snmp.mib import DeviceMib
-from lab.snmp.pdu import answer, decode_pdu, read_request_id, response_pdu
-from lab.snmp.usm import (
+from snmpcodec.errors import SnmpCodecError, SnmpConfigError, SnmpDecodeError
+from snmpcodec.usm import (
     DECRYPTION_ERRORS,
     FLAG_AUTH,
     FLAG_PRIV,
     FLAG_REPORTABLE,
     NOT_IN_TIME_WINDOWS,
+    REPORT_NAMES,
     TIME_WINDOW,
     UNKNOWN_CONTEXTS,
     UNKNOWN_ENGINE_IDS,
     UNKNOWN_USER_NAMES,
     UNSUPPORTED_SEC_LEVELS,
     WRONG_DIGESTS,
-    UsmUser,
+    LocalizedUser,
     V3Message,
-    auth_protocol,
+    decode_v3_after_version,
     encode_v3,
-    engine_id_for,
-    priv_protocol,
-    random_salt,
     report_varbind,
     scoped_pdu,
 )
-from snmpcodec.errors import SnmpDecodeError
-from snmpcodec.usm import decode_v3_after_version
 
 T = TypeVar("T")
 #: snmpEngineBoots of new endpoints: grows across restarts and within a process, so a
@@ -58,6 +57,16 @@ _BOOTS = itertools.count(max(1, int(time.time()) - 1_600_000_000))
 #: Room kept for message headers when sizing a response's var-binds.
 V2C_OVERHEAD = 48
 V3_OVERHEAD = 160
+
+
+def engine_id_for(label: str) -> bytes:
+    """A stable RFC 3411 text-format snmpEngineID (enterprise 2011) for ``label``.
+
+    >>> engine_id_for("x")[:5].hex()
+    '800007db04'
+    """
+    digest = hashlib.sha1(label.encode(), usedforsecurity=False).hexdigest()[:20]
+    return b"\x80\x00\x07\xdb\x04" + b"lab" + digest.encode()
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ class V3Protocols:
 
 @dataclass
 class _V3Group:
-    user: UsmUser
+    user: LocalizedUser
     contexts: dict[bytes, str]
 
 
@@ -93,7 +102,7 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
         self.engine_boots = agent.engine_boots or next(_BOOTS)
         self.stats: Counter[str] = Counter()
         self._start = time.monotonic()
-        self._salt = random_salt()
+        self._salt = int.from_bytes(os.urandom(8), "big")  # privacy salts start at random
         self._transport: asyncio.DatagramTransport | None = None
         self.communities: dict[bytes, str] = {}
         self.users: dict[bytes, list[_V3Group]] = defaultdict(list)
@@ -115,14 +124,17 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
             key = (snmp.v3_user, protocols.auth, protocols.priv, snmp.v3_auth_key, snmp.v3_priv_key)
             group = groups.get(key)
             if group is None:
-                user = UsmUser(
-                    name=snmp.v3_user.encode(),
-                    auth=auth_protocol(protocols.auth),
-                    priv=priv_protocol(protocols.priv),
-                    auth_password=snmp.v3_auth_key,
-                    priv_password=snmp.v3_priv_key,
-                    engine_id=self.engine_id,
-                )
+                try:
+                    user = LocalizedUser.create(
+                        snmp.v3_user,
+                        protocols.auth,
+                        protocols.priv,
+                        snmp.v3_auth_key,
+                        snmp.v3_priv_key,
+                        self.engine_id,
+                    )
+                except SnmpConfigError as exc:
+                    raise EndpointConfigError(f"{self.label()}: device {code}: {exc}") from None
                 group = groups[key] = _V3Group(user, {})
                 self.users[user.name].append(group)
             context = snmp.v3_context.encode()
@@ -164,7 +176,7 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
             return  # an unreachable device (fault injection) does not even answer discovery
         try:
             reply = self.handle(data)
-        except (SnmpLabError, SnmpDecodeError):
+        except (SnmpLabError, SnmpCodecError):
             self.stats["snmpInASNParseErrs"] += 1
             return
         if reply is not None and self._transport is not None:
@@ -235,7 +247,7 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
             _context_engine, cur = read_octets(plain, s_start)
             context, cur = read_octets(plain, cur)
             request, _ = decode_pdu(plain, cur)
-        except (BerError, SnmpDecodeError, ValueError):
+        except (SnmpDecodeError, ValueError):
             return self._report(msg, DECRYPTION_ERRORS)
         code = group.contexts.get(context)
         if not code:
@@ -258,27 +270,19 @@ class SnmpEndpoint(asyncio.DatagramProtocol):
             s_start, _ = expect(payload, 0, TAG_SEQUENCE)
             _, cur = read_octets(payload, s_start)
             _, cur = read_octets(payload, cur)
-        except DECODE_ERRORS:
+        except SnmpDecodeError:
             return 0
         return read_request_id(payload, cur)
 
     def _report(
         self,
         msg: V3Message,
-        oid: tuple[int, ...],
+        oid: bytes,
         request_id: int = 0,
-        user: UsmUser | None = None,
+        user: LocalizedUser | None = None,
         context: bytes = b"",
     ) -> bytes | None:
-        name = {
-            UNKNOWN_ENGINE_IDS: "usmStatsUnknownEngineIDs",
-            UNKNOWN_USER_NAMES: "usmStatsUnknownUserNames",
-            UNSUPPORTED_SEC_LEVELS: "usmStatsUnsupportedSecLevels",
-            WRONG_DIGESTS: "usmStatsWrongDigests",
-            NOT_IN_TIME_WINDOWS: "usmStatsNotInTimeWindows",
-            DECRYPTION_ERRORS: "usmStatsDecryptionErrors",
-            UNKNOWN_CONTEXTS: "snmpUnknownContexts",
-        }[oid]
+        name = REPORT_NAMES[oid]
         self.stats[name] += 1
         if not msg.flags & FLAG_REPORTABLE:
             return None

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lab.snmp.ber import (
+from lab.snmp.rows import IfRow, LldpRow, RouteRow
+from snmpcodec.ber import (
     TAG_COUNTER32,
     TAG_COUNTER64,
     TAG_GAUGE32,
@@ -23,7 +24,6 @@ from lab.snmp.ber import (
     encode_unsigned,
     tlv,
 )
-from lab.snmp.rows import IfRow, LldpRow, RouteRow
 
 if TYPE_CHECKING:
     from lab.snmp.mib import Poll

@@ -21,16 +21,16 @@ from typing import Any
 
 from lab.model import DeviceRuntime, InterfaceCounters, LabNetwork
 from lab.snmp import columns
-from lab.snmp.ber import (
+from lab.snmp.platforms import SnmpPlatform, platform
+from lab.snmp.rows import IfRow, LldpRow, RouteRow, build_if_rows, build_lldp_rows, build_routes
+from snmpcodec.ber import (
     END_OF_MIB_VIEW,
     NO_SUCH_INSTANCE,
     NO_SUCH_OBJECT,
     Oid,
+    encode_arcs,
     encode_oid_content,
-    encode_suffix_content,
 )
-from lab.snmp.platforms import SnmpPlatform, platform
-from lab.snmp.rows import IfRow, LldpRow, RouteRow, build_if_rows, build_lldp_rows, build_routes
 
 ValueFn = Callable[["Poll", Any], bytes]
 
@@ -83,7 +83,7 @@ class Table:
         indexes = [index for index, _ in ordered]
         return cls(
             indexes=indexes,
-            suffixes=[encode_suffix_content(index) for index in indexes],
+            suffixes=[encode_arcs(index) for index in indexes],
             rows=[row for _, row in ordered],
             positions={index: pos for pos, index in enumerate(indexes)},
             present=present,

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lab.snmp.ber import (
+from lab.snmp.mib import DeviceMib, Poll
+from snmpcodec.ber import (
     END_OF_MIB_VIEW,
     NULL,
     TAG_GET,
     TAG_GETBULK,
     TAG_GETNEXT,
-    TAG_INTEGER,
     TAG_RESPONSE,
     TAG_SEQUENCE,
     TAG_SET,
     Oid,
-    decode_integer,
     encode_integer,
     encode_length,
     encode_oid_content,
@@ -25,8 +24,7 @@ from lab.snmp.ber import (
     read_varbind_oids,
     tlv,
 )
-from lab.snmp.errors import DECODE_ERRORS, BerError
-from lab.snmp.mib import DeviceMib, Poll
+from snmpcodec.errors import SnmpDecodeError
 
 TOO_BIG = 1
 NO_ACCESS = 6
@@ -51,7 +49,7 @@ def decode_pdu(data: bytes, pos: int) -> tuple[Request, int]:
     """Decode the PDU at ``pos``; return it and the offset after it."""
     tag, start, end = read_tlv(data, pos)
     if tag not in REQUEST_PDUS:
-        raise BerError(f"PDU type 0x{tag:02x} is not a request")
+        raise SnmpDecodeError(f"PDU type 0x{tag:02x} is not a request")
     request_id, cur = read_integer(data, start)
     first, cur = read_integer(data, cur)
     second, cur = read_integer(data, cur)
@@ -63,9 +61,8 @@ def read_request_id(data: bytes, pos: int) -> int:
     """Best-effort request-id of the PDU at ``pos`` (0 if unreadable)."""
     try:
         _, start, _ = read_tlv(data, pos)
-        tag, s, e = read_tlv(data, start)
-        return decode_integer(data, s, e) if tag == TAG_INTEGER else 0
-    except DECODE_ERRORS:
+        return read_integer(data, start)[0]
+    except SnmpDecodeError:
         return 0
 
 

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 
 from inventory.platforms import facts
-from lab.snmp.ber import Oid
 from lab.snmp.errors import SnmpLabError
+from snmpcodec.ber import Oid
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import ipaddress
 from dataclasses import dataclass
 
 from lab.model import LabDeviceSpec, LabInterface, LabNetwork, LabRoute, routing_table
-from lab.snmp.ber import Oid
 from lab.snmp.errors import SnmpLabError
 from lab.snmp.platforms import IfKind, SnmpPlatform, if_kind, if_name, platform
+from snmpcodec.ber import Oid
 
 
 @dataclass(frozen=True)
