@@ -37,16 +37,12 @@ from snmpcodec.ber import (
     TAG_GET,
     TAG_GETBULK,
     TAG_REPORT,
-    TAG_SEQUENCE,
     Value,
     VarBind,
     decode_response_pdu,
-    expect,
-    read_integer,
-    read_octets,
     request_pdu,
     v2c_message,
-    v2c_request_id,
+    v2c_pdu_offset,
 )
 from snmpcodec.usm import (
     FLAG_AUTH,
@@ -59,10 +55,10 @@ from snmpcodec.usm import (
     auth_protocol,
     decode_v3,
     encode_v3,
+    message_key,
     open_scoped_pdu,
     priv_protocol,
     scoped_pdu,
-    v3_msg_id,
 )
 
 #: RFC 3416 error-status names, for messages.
@@ -316,7 +312,7 @@ class SnmpClient:
 
             data = await self._exchange(addr, build)
             try:
-                start = _v2c_pdu_offset(data)
+                start = v2c_pdu_offset(data)
                 _, _, status, index, varbinds = decode_response_pdu(data, start)
             except codec.SnmpDecodeError as exc:
                 raise SnmpDecodeError(f"{_where(addr)}: {exc}") from None
@@ -529,7 +525,7 @@ class SnmpClient:
         )
 
     def _received(self, data: bytes, addr: tuple[str | object, int]) -> None:
-        key = _message_key(data)
+        key = message_key(data)
         entry = self._pending.get(key) if key is not None else None
         if entry is None or entry[1] != (addr[0], addr[1]) or entry[0].done():
             self.stats.unmatched += 1
@@ -571,32 +567,3 @@ def _expire(future: asyncio.Future[bytes]) -> None:
 
 def _where(addr: Address) -> str:
     return f"snmp://{addr[0]}:{addr[1]}"
-
-
-def _message_key(data: bytes) -> int | None:
-    """request-id (v1/v2c) or msgID (v3) of a reply; None for anything unreadable.
-
-    >>> _message_key(bytes.fromhex("3084000000020201")) is None
-    True
-    """
-    try:
-        return _read_message_key(data)
-    except (codec.SnmpDecodeError, IndexError, ValueError):
-        return None
-
-
-def _read_message_key(data: bytes) -> int | None:
-    if len(data) < 8 or data[0] != TAG_SEQUENCE:
-        return None
-    # version INTEGER right after the outer header
-    offset = 2 if data[1] < 0x80 else 2 + (data[1] & 0x7F)
-    if data[offset : offset + 2] == b"\x02\x01" and data[offset + 2] == 3:
-        return v3_msg_id(data)
-    return v2c_request_id(data)
-
-
-def _v2c_pdu_offset(data: bytes) -> int:
-    start, _ = expect(data, 0, TAG_SEQUENCE)
-    _, cur = read_integer(data, start)
-    _, cur = read_octets(data, cur)
-    return cur

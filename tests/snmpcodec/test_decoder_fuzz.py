@@ -2,7 +2,7 @@
 
 Hypothesis drives random datagrams and mutations (bit flips, truncation, inserted
 bytes, length rewrites) of valid v2c and v3 messages through every decode path the
-poller uses on received datagrams: the request-id matcher, the v2c response decoder,
+poller uses on received datagrams: the request-id/msgID matcher, the v2c response decoder,
 the v3 message decoder, scoped-PDU opening and OID arcs. The budget is bounded
 (``max_examples``) so that ``make test`` stays fast.
 """
@@ -16,7 +16,6 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitoring.snmp.client import _message_key, _v2c_pdu_offset
 from snmpcodec.ber import (
     TAG_COUNTER64,
     TAG_INTEGER,
@@ -29,6 +28,7 @@ from snmpcodec.ber import (
     oid_bytes,
     tlv,
     v2c_message,
+    v2c_pdu_offset,
 )
 from snmpcodec.errors import SnmpDecodeError
 from snmpcodec.usm import (
@@ -37,6 +37,7 @@ from snmpcodec.usm import (
     LocalizedUser,
     decode_v3,
     encode_v3,
+    message_key,
     open_scoped_pdu,
     scoped_pdu,
 )
@@ -67,12 +68,12 @@ def _response(request_id: int, binds: list[tuple[list[int], bytes]]) -> bytes:
 
 
 def _decode_v2c(data: bytes) -> object:
-    _message_key(data)
-    return decode_response_pdu(data, _v2c_pdu_offset(data))
+    message_key(data)
+    return decode_response_pdu(data, v2c_pdu_offset(data))
 
 
 def _decode_v3(data: bytes) -> object:
-    _message_key(data)
+    message_key(data)
     message = decode_v3(data)
     plain = message.payload
     if message.flags & FLAG_PRIV:
@@ -123,7 +124,7 @@ def test_mutated_v2c_responses(request_id: int, binds: list, data: st.DataObject
     message = v2c_message(b"public", _response(request_id, binds))
     tag, rid, _, _, decoded = _decode_v2c(message)  # type: ignore[misc]
     assert (tag, rid, len(decoded)) == (TAG_RESPONSE, request_id, len(binds))
-    assert _message_key(message) == request_id
+    assert message_key(message) == request_id
     _only_decode_errors(_decode_v2c, data.draw(mutated(message)))
 
 
@@ -144,7 +145,7 @@ def test_mutated_v3_responses(
         msg_id, flags, b"\x80engine", boots, clock, USER if flags else None, b"nms", scoped, 7
     )
     assert len(_decode_v3(message)[4]) == len(binds)  # type: ignore[index]
-    assert _message_key(message) == msg_id
+    assert message_key(message) == msg_id
     _only_decode_errors(_decode_v3, data.draw(mutated(message)))
 
 
@@ -176,7 +177,7 @@ def test_known_crashers() -> None:
     for data in (cut, bytes.fromhex("3084000000020201"), b"\x30\x82\xff\xff"):
         _only_decode_errors(_decode_v2c, data)
         _only_decode_errors(_decode_v3, data)
-    assert _message_key(bytes.fromhex("3084000000020201")) is None
+    assert message_key(bytes.fromhex("3084000000020201")) is None
 
 
 def test_a_64_kb_oid_arc_is_refused_without_building_it() -> None:

@@ -25,7 +25,6 @@ from monitoring.alarms import AlarmEvaluator
 from monitoring.poller import Poller
 from monitoring.rules import DEVICE_UNREACHABLE, AlarmThresholds
 from monitoring.snmp import SnmpAuth
-from monitoring.snmp.client import _v2c_pdu_offset
 from monitoring.store import AlarmStore
 from monitoring.targets import PollTarget
 from snmpcodec.ber import (
@@ -39,6 +38,7 @@ from snmpcodec.ber import (
     read_octets,
     tlv,
     v2c_message,
+    v2c_pdu_offset,
 )
 from snmpcodec.usm import decode_v3, encode_v3, scoped_pdu
 
@@ -63,13 +63,13 @@ def _community(data: bytes) -> bytes:
 
 # -- rewrites of a real v2c answer -------------------------------------------------
 def oid_overrun(answer: bytes) -> list[bytes]:
-    rid = decode_response_pdu(answer, _v2c_pdu_offset(answer))[1]
+    rid = decode_response_pdu(answer, v2c_pdu_offset(answer))[1]
     broken = b"\x30\x06\x06\x7f\x2b\x06\x01\x02"  # the OID claims 127 octets
     return [v2c_message(_community(answer), _pdu(rid, broken))]
 
 
 def counter_as_integer(answer: bytes) -> list[bytes]:
-    _, rid, _, _, binds = decode_response_pdu(answer, _v2c_pdu_offset(answer))
+    _, rid, _, _, binds = decode_response_pdu(answer, v2c_pdu_offset(answer))
     body = b""
     for oid, tag, value in binds:
         if oid.startswith(HC_IN_OCTETS):
@@ -87,7 +87,7 @@ def counter_as_integer(answer: bytes) -> list[bytes]:
 
 
 def huge_arc(answer: bytes) -> list[bytes]:
-    rid = decode_response_pdu(answer, _v2c_pdu_offset(answer))[1]
+    rid = decode_response_pdu(answer, v2c_pdu_offset(answer))[1]
     arc = b"\x2b" + b"\x81" * 60_000 + b"\x01"
     oid = b"\x06\x83" + len(arc).to_bytes(3, "big") + arc
     vb = b"\x30\x83" + (len(oid) + 2).to_bytes(3, "big") + oid + b"\x05\x00"
