@@ -94,8 +94,8 @@ AUTH_PROTOCOLS = {
         AuthProtocol("sha512", "sha512", 48),
     )
 }
-#: Privacy protocols by name (aliases included).
-PRIV_PROTOCOLS = {"aes": "aes", "aes128": "aes", "des": "des"}
+#: Privacy protocols by name (aliases included); ``none`` is authNoPriv.
+PRIV_PROTOCOLS = {"aes": "aes", "aes128": "aes", "des": "des", "none": "none"}
 
 
 def auth_protocol(name: str) -> AuthProtocol:
@@ -115,12 +115,16 @@ def auth_protocol(name: str) -> AuthProtocol:
 
 
 def priv_protocol(name: str) -> str:
-    """``"aes"`` or ``"des"`` for ``name`` (aes, aes128, des)."""
+    """``"aes"``, ``"des"`` or ``"none"`` (authNoPriv) for ``name`` (aes, aes128, des, none).
+
+    >>> priv_protocol("AES-128"), priv_protocol("none")
+    ('aes', 'none')
+    """
     try:
         return PRIV_PROTOCOLS[name.lower().replace("-", "")]
     except KeyError:
         raise SnmpConfigError(
-            f"unknown SNMPv3 priv protocol {name!r} (known: aes128, des)"
+            f"unknown SNMPv3 priv protocol {name!r} (known: aes128, des, none)"
         ) from None
 
 
@@ -159,11 +163,13 @@ def usm_decrypt(priv: str, key: bytes, boots: int, time: int, salt: bytes, data:
     if priv == "aes":
         iv = boots.to_bytes(4, "big") + time.to_bytes(4, "big") + salt
         dec = Cipher(algorithms.AES(key[:16]), CFB(iv)).decryptor()
-    else:
+    elif priv == "des":
         if len(data) % 8:
             raise SnmpDecodeError("DES ciphertext is not a multiple of 8 octets")
         iv = bytes(a ^ b for a, b in zip(key[8:16], salt, strict=True))
         dec = Cipher(TripleDES(key[:8] * 3), modes.CBC(iv)).decryptor()
+    else:
+        raise SnmpDecodeError("an encrypted message for a user without privacy (authNoPriv)")
     return dec.update(data) + dec.finalize()
 
 
@@ -176,17 +182,19 @@ def usm_encrypt(
         salt = (salt_counter & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
         iv = boots.to_bytes(4, "big") + time.to_bytes(4, "big") + salt
         enc = Cipher(algorithms.AES(key[:16]), CFB(iv)).encryptor()
-    else:
+    elif priv == "des":
         salt = boots.to_bytes(4, "big") + (salt_counter & 0xFFFFFFFF).to_bytes(4, "big")
         iv = bytes(a ^ b for a, b in zip(key[8:16], salt, strict=True))
         enc = Cipher(TripleDES(key[:8] * 3), modes.CBC(iv)).encryptor()
         data += b"\x00" * (-len(data) % 8)
+    else:
+        raise SnmpConfigError("a user without privacy (authNoPriv) cannot encrypt")
     return enc.update(data) + enc.finalize(), salt
 
 
 @dataclass(frozen=True)
 class LocalizedUser:
-    """A USM user's keys localised to one authoritative engine."""
+    """A USM user's keys localised to one authoritative engine (no priv key for authNoPriv)."""
 
     name: bytes
     auth: AuthProtocol
@@ -204,16 +212,22 @@ class LocalizedUser:
         priv_password: str,
         engine_id: bytes,
     ) -> LocalizedUser:
-        """Localise both passphrases to ``engine_id``."""
+        """Localise both passphrases to ``engine_id`` (the auth one only for priv ``none``)."""
         protocol = auth_protocol(auth)
         h = protocol.hash_name
+        privacy = priv_protocol(priv)
         return cls(
             name.encode(),
             protocol,
-            priv_protocol(priv),
+            privacy,
             localize_key(h, auth_password, engine_id),
-            localize_key(h, priv_password, engine_id),
+            b"" if privacy == "none" else localize_key(h, priv_password, engine_id),
         )
+
+    @property
+    def security_flags(self) -> int:
+        """msgFlags of this user's requests: authPriv, or authNoPriv for priv ``none``."""
+        return FLAG_AUTH if self.priv == "none" else FLAG_AUTH | FLAG_PRIV
 
     def digest(self, message: bytes) -> bytes:
         """The truncated HMAC of a whole message (auth parameters zeroed)."""

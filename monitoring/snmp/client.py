@@ -68,7 +68,7 @@ TOO_BIG = 1
 
 @dataclass(frozen=True)
 class SnmpAuth:
-    """How to talk to one agent: v2c with a community, or v3 authPriv. ``repr`` hides secrets.
+    """How to talk to one agent: v2c, or v3 authPriv (authNoPriv: priv ``none``). Secrets hidden.
 
     >>> SnmpAuth.v3("nms", "authkey-lab", "privkey-lab")
     SnmpAuth(version='v3', user='nms', auth_protocol='sha', priv_protocol='aes128', context='')
@@ -89,13 +89,15 @@ class SnmpAuth:
         if self.version == "v2c" and not self.community:
             raise SnmpConfigError("SNMP v2c needs a community")
         if self.version == "v3":
-            if not (self.user and self.auth_key and self.priv_key):
-                raise SnmpConfigError("SNMPv3 authPriv needs a user, an auth key and a priv key")
             try:
                 auth_protocol(self.auth_protocol)
-                priv_protocol(self.priv_protocol)
+                no_priv = priv_protocol(self.priv_protocol) == "none"
             except codec.SnmpConfigError as exc:
                 raise SnmpConfigError(str(exc)) from None
+            if not (self.user and self.auth_key and (self.priv_key or no_priv)):
+                raise SnmpConfigError(
+                    "SNMPv3 needs a user, an auth key and a priv key (none with priv protocol none)"
+                )
 
     @classmethod
     def v2c(cls, community: str) -> SnmpAuth:
@@ -549,7 +551,7 @@ def _v3_request_message(
     pdu = request_pdu(tag, msg_id, first, second, oids)
     return encode_v3(
         msg_id,
-        FLAG_AUTH | FLAG_PRIV | FLAG_REPORTABLE,
+        user.security_flags | FLAG_REPORTABLE,
         engine_id,
         boots,
         time,
