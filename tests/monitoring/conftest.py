@@ -1,13 +1,12 @@
 """Fixtures for monitoring tests: real influxd servers (Debian 1.6.7) on 127.0.0.1.
 
-If influxd is missing the tests that need it are skipped, unless ``CI`` is
-set, in which case they fail.
+If influxd is missing the tests that need it are skipped (under ``CI`` the root
+conftest's hook makes that skip a failure).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,7 @@ _databases = itertools.count(1)
 
 def _require_influxd() -> None:
     if find_influxd() is None:
-        reason = "influxd not found: install the Debian package 'influxdb' (1.6+)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set, so this is an error)")
-        pytest.skip(reason)
+        pytest.skip("influxd not found: install the Debian package 'influxdb' (1.6+)")
 
 
 def start_influxd(root: Path, *, auth_enabled: bool = False) -> InfluxServer:
