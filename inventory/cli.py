@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .choices import AllocationKind
-from .clictx import component
+from .clictx import component, os_error_line
 from .errors import ImportFileError, InventoryError
 
 if TYPE_CHECKING:  # the heavy modules are imported when a command runs (start-up time)
@@ -25,7 +25,13 @@ def _inventory(ctx: click.Context) -> Inventory:
 
 
 class _Group(click.Group):
-    """Turns inventory errors into a message on stderr and exit status 1."""
+    """Turns inventory errors into one message on stderr (exit statuses: see ``web.cli``).
+
+    Refusals exit 1: a file's content (``file:line`` problems, nothing changed), the
+    database's state (unknown code, overlap, pool exhausted), a file or folder the
+    system refuses (``OSError``). Exit 2, as for a usage error: the secret key does
+    not fit the database, or the database cannot be used at all.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         from sqlalchemy.exc import OperationalError
@@ -46,8 +52,12 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
         except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            text = str(exc.orig if exc.orig is not None else exc).strip()
+            reason = text.splitlines()[0] if text else type(exc).__name__
             click.echo(f"error: cannot use the database: {reason}", err=True)
+            ctx.exit(2)
+        except OSError as exc:
+            click.echo(f"error: {os_error_line(exc)}", err=True)
             ctx.exit(1)
 
 
@@ -212,6 +222,8 @@ def allocate_cmd(
 @click.pass_context
 def release_cmd(ctx: click.Context, kind: str, value: str, node: str | None) -> None:
     """Give back an allocation."""
+    if AllocationKind(kind) is AllocationKind.VLAN and node is None:
+        raise click.UsageError("--kind vlan needs --node (VLAN ids are per node)")
     result = _inventory(ctx).release(AllocationKind(kind), value, node)
     click.echo(f"released {result.kind} {result.value}")
 

@@ -21,3 +21,13 @@ def component(ctx: click.Context, name: str) -> Any:
     if loader is None:
         raise click.UsageError("run this command through the 'egovnet' command")
     return loader(name)
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file or folder the system refused: ``path: reason``.
+
+    >>> os_error_line(FileNotFoundError(2, "No such file or directory", "/nope/x"))
+    '/nope/x: No such file or directory'
+    """
+    where = exc.filename if exc.filename is not None else "a file"
+    return f"{where}: {exc.strerror or exc}"

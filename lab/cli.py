@@ -10,10 +10,10 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
-from inventory.clictx import component
+from inventory.clictx import component, os_error_line
 
 from . import service
-from .errors import LabError
+from .errors import LabConfigError, LabError
 from .topology import SIZES
 
 
@@ -25,11 +25,25 @@ def _state_dir(ctx: click.Context, given: Path | None) -> Path:
 
 
 class _Group(click.Group):
+    """One line on stderr for every lab error: exit 2 for what cannot be used, else 1.
+
+    :class:`LabConfigError` (a lab database URL without a driver...) is a usage or
+    configuration error, status 2; any other :class:`LabError` is a refusal (a lab
+    already runs, none runs, unknown device), status 1, and so is a file or folder
+    the system refuses (``OSError``: the state folder cannot be created...).
+    """
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except LabConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
         except LabError as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except OSError as exc:
+            click.echo(f"error: {os_error_line(exc)}", err=True)
             ctx.exit(1)
 
 
@@ -50,13 +64,16 @@ def lab_cli() -> None:
 @click.option("--size", type=click.Choice(SIZES), default="small", show_default=True)
 @click.option(
     "--clock-factor",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=1.0,
     show_default=True,
     help="Device timers run this many times faster than wall time.",
 )
 @click.option(
-    "--ssh-limit", type=int, default=None, help="Serve only the first N devices over SSH."
+    "--ssh-limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Serve only the first N devices over SSH.",
 )
 @click.option(
     "--lab-database",
@@ -183,11 +200,16 @@ def status_cmd(ctx: click.Context, as_json: bool, state_dir: Path | None) -> Non
 @lab_cli.command("fault")
 @click.argument("device")
 @click.option("--refuse-auth/--accept-auth", default=None, help="Refuse every login.")
-@click.option("--delay", type=float, default=None, help="Delay every response by SECONDS.")
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Delay every response by SECONDS.",
+)
 @click.option(
     "--drop-after",
     "drop_after_commands",
-    type=int,
+    type=click.IntRange(min=0),
     default=None,
     help="Drop the session after N commands.",
 )
@@ -233,7 +255,7 @@ def fault_cmd(ctx: click.Context, /, device: str, state_dir: Path | None, **opti
 
 @lab_cli.command("log")
 @click.argument("device")
-@click.option("--last", type=int, default=50, show_default=True)
+@click.option("--last", type=click.IntRange(min=1), default=50, show_default=True)
 @STATE_DIR
 @click.pass_context
 def log_cmd(ctx: click.Context, device: str, last: int, state_dir: Path | None) -> None:

@@ -45,7 +45,7 @@ from inventory.models import Node
 from inventory.seed import build_city, example_divisions
 from inventory.service import Inventory, ManagementAccess
 
-from .errors import LabError
+from .errors import LabConfigError, LabError
 from .runner import CONTROL, ENDPOINTS
 from .specio import write_specs
 from .topology import LabCredentials, build_specs, select
@@ -94,7 +94,15 @@ def read_state(state_dir: Path) -> dict[str, Any] | None:
     path = state_dir / STATE_FILE
     if not path.exists():
         return None
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LabError(
+            f"the lab state file {path} is unreadable ({_first_line(exc)}): stop the lab "
+            f"process by hand if one still runs, then remove {state_dir}"
+        ) from None
+    if not isinstance(data, dict):
+        raise LabError(f"the lab state file {path} is not a lab state document")
     return data
 
 
@@ -103,17 +111,23 @@ def control(state_dir: Path, request: dict[str, Any], timeout: float = 30.0) -> 
     path = state_dir / CONTROL
     if not path.exists():
         raise LabError(f"no lab is running in {state_dir}")
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect(str(path))
-        sock.sendall(json.dumps(request).encode() + b"\n")
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    reply: dict[str, Any] = json.loads(data or b"{}")
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(path))
+            sock.sendall(json.dumps(request).encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        reply: dict[str, Any] = json.loads(data or b"{}")
+    except (OSError, json.JSONDecodeError) as exc:
+        raise LabError(
+            f"the lab in {state_dir} does not answer ({_first_line(exc)}); "
+            "'egovnet lab down' cleans up a lab that died"
+        ) from None
     if not reply.get("ok"):
         raise LabError(reply.get("error", "the lab gave no answer"))
     return reply
@@ -216,7 +230,7 @@ def up(
             shown = repr(sa.engine.make_url(url).render_as_string(hide_password=True))
         except SQLAlchemyError:
             shown = repr(url)
-        raise LabError(f"lab database {shown}: {_first_line(exc)}") from None
+        raise LabConfigError(f"lab database {shown}: {_first_line(exc)}") from None
     try:
         _check_lab_database(inventory, lab)
         state_dir.mkdir(parents=True, exist_ok=True)

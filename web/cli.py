@@ -9,6 +9,22 @@ creates nothing on disk. Measured in ``docs/BENCHMARKS.md`` (start-up).
 Flask's own ``run``, ``shell`` and ``routes`` and its ``-A/--app`` and
 ``--env-file`` options are not offered: the web console is not a user feature
 yet.
+
+Exit statuses, the same for every command, each error one line on stderr
+(``error: ...``, or click's usage message) and never a traceback:
+
+- ``0``: done.
+- ``1``: the operation was understood and refused, or failed: the content of an
+  input file (``file:line`` problems; nothing was changed), the state of the
+  database (unknown code, overlap, exhausted pool, prune conflicts) or of the lab
+  (a lab already runs, none runs, unknown device, a lab database holding live
+  devices), a file or folder the system refuses (cannot write the export, cannot
+  create the lab's state folder), devices that did not answer (``poll``).
+- ``2``: the command cannot run as given: an unknown command or option, a bad
+  option value or contradictory options (click's usage errors), unusable
+  configuration (``EGOVNET_DATABASE_URL`` unparsable, without a driver or not
+  reachable, a secret key that is wrong or missing, an instance folder that
+  cannot be made, a ``--lab-database`` URL that cannot be loaded).
 """
 
 from __future__ import annotations
@@ -19,7 +35,7 @@ from typing import Any
 
 import click
 
-from inventory.clictx import COMPONENTS_KEY
+from inventory.clictx import COMPONENTS_KEY, os_error_line
 
 #: name -> (module, attribute, short help shown by ``egovnet --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -99,6 +115,8 @@ def _build_app() -> Any:
         ) from None
     except InventoryError as exc:
         raise StartupError(str(exc)) from None
+    except OSError as exc:  # the instance folder or a SQLite file's folder cannot be made
+        raise StartupError(f"cannot prepare the instance: {os_error_line(exc)}") from None
 
 
 @click.group(cls=LazyGroup)

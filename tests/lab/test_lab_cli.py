@@ -334,7 +334,7 @@ def test_up_refuses_a_lab_database_that_is_the_inventory_or_holds_live_devices(
     assert "active device(s) reachable outside a lab" in live.output
     assert "\n" not in live.output.strip() and "Traceback" not in live.output
     bad = run("lab", "up", "--state-dir", str(state), "--lab-database", "nonsense://x")
-    assert bad.exit_code == 1 and bad.output.startswith("error: lab database 'nonsense://x'")
+    assert bad.exit_code == 2 and bad.output.startswith("error: lab database 'nonsense://x'")
     assert not state.exists()
     assert run("inventory", "export").output == before
     # an empty database is fine, and an earlier lab's one can be reused

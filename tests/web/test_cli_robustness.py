@@ -41,8 +41,8 @@ def _egovnet(
     )
 
 
-def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+def _one_line_error(proc: subprocess.CompletedProcess[str], status: int = 2) -> str:
+    assert proc.returncode == status, (proc.returncode, proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
     assert "Warning" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -234,3 +234,95 @@ def test_secret_file_parser_never_crashes(text: str) -> None:
 def test_secret_file_round_trip(secrets: dict[str, str]) -> None:
     text = "".join(f"{k}={v}\n" for k, v in secrets.items())
     assert parse_secret_file(text) == secrets
+
+
+# -- exit statuses (documented in web/cli.py): 2 cannot run as given, 1 refused -------
+
+#: (id, status, argv, expected in the last line of stderr); in-process against the test app.
+EXIT_CASES: list[tuple[str, int, list[str], str]] = [
+    ("lab-fault-none-running", 1, ["lab", "fault", "X", "--reboot"], "error: no lab is running"),
+    ("lab-log-none-running", 1, ["lab", "log", "X"], "error: no lab is running"),
+    ("lab-state-corrupt", 1, ["lab", "status", "--state-dir", "{state}"], "is unreadable"),
+    ("lab-down-state-corrupt", 1, ["lab", "down", "--state-dir", "{state}"], "then remove"),
+    (
+        "lab-state-dir-refused",
+        1,
+        ["lab", "up", "--state-dir", "/proc/egovnet-nope"],
+        "error: /proc/egovnet-nope: No such file or directory",
+    ),
+    ("lab-clock-factor", 2, ["lab", "up", "--clock-factor", "0"], "'--clock-factor'"),
+    ("lab-ssh-limit", 2, ["lab", "up", "--ssh-limit", "-1"], "'--ssh-limit'"),
+    ("lab-delay", 2, ["lab", "fault", "X", "--delay", "-1"], "'--delay'"),
+    ("lab-log-last", 2, ["lab", "log", "X", "--last", "0"], "'--last'"),
+    (
+        "inventory-export-refused",
+        1,
+        ["inventory", "export", "-o", "/nonexistent-egovnet/x.yaml"],
+        "error: /nonexistent-egovnet/x.yaml: No such file or directory",
+    ),
+    ("inventory-unknown-code", 1, ["inventory", "show", "NOPE"], "error: no node"),
+    (
+        "inventory-release-vlan-without-node",
+        2,
+        ["inventory", "release", "--kind", "vlan", "--value", "10"],
+        "--kind vlan needs --node",
+    ),
+]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("status", "argv", "expected"),
+    [case[1:] for case in EXIT_CASES],
+    ids=[case[0] for case in EXIT_CASES],
+)
+def test_exit_status_and_message(
+    run: Callable[..., Result],
+    instance_path: Path,
+    tmp_path: Path,
+    status: int,
+    argv: list[str],
+    expected: str,
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "lab.json").write_text("{garbage")
+    result = run(*(a.replace("{state}", str(state)) for a in argv))
+    assert result.exit_code == status, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert expected in result.stderr.strip().splitlines()[-1], result.stderr
+    if not expected.startswith("'--") and "needs --node" not in expected:
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr  # not a usage error
+    assert not (instance_path / "lab").exists()  # nothing was started
+    assert (state / "lab.json").read_text() == "{garbage"  # nor cleaned up blindly
+
+
+@pytest.mark.parametrize(
+    ("status", "argv", "env", "expected"),
+    [
+        (1, ["lab", "status"], {}, "error: no lab is running in"),
+        (2, ["lab", "up", "--lab-database", "nonsense://x"], {}, "error: lab database 'nonsense"),
+        (
+            2,
+            ["inventory", "stats"],
+            {"EGOVNET_DATABASE_URL": "postgresql://u@127.0.0.1:1/x"},
+            "error: cannot use the database:",
+        ),
+        (
+            2,
+            ["lab", "status"],
+            {"EGOVNET_DATABASE_URL": "sqlite:////proc/egovnet-nope/x.db"},
+            "cannot prepare the instance: /proc/egovnet-nope",
+        ),
+    ],
+    ids=["lab-none-running", "lab-database-no-driver", "database-unreachable", "instance"],
+)
+def test_exit_status_of_the_real_command(
+    tmp_path: Path, status: int, argv: list[str], env: dict[str, str], expected: str
+) -> None:
+    """The installed command: one line on stderr, no warning from the lab's libraries."""
+    proc = _egovnet(
+        *argv, cwd=tmp_path, env={"EGOVNET_DATABASE_URL": f"sqlite:///{tmp_path}/e.db", **env}
+    )
+    assert expected in _one_line_error(proc, status)
+    assert not (tmp_path / "instance" / "lab").exists()
