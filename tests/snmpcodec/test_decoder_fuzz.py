@@ -22,10 +22,13 @@ from snmpcodec.ber import (
     TAG_OCTET_STRING,
     TAG_RESPONSE,
     decode_arcs,
+    decode_oid,
     decode_response_pdu,
     encode_arcs,
     encode_integer,
+    encode_oid,
     oid_bytes,
+    read_varbind_oids,
     tlv,
     v2c_message,
     v2c_pdu_offset,
@@ -116,6 +119,19 @@ def test_random_bytes_raise_only_decode_errors(data: bytes) -> None:
     _only_decode_errors(_decode_v2c, data)
     _only_decode_errors(_decode_v3, data)
     _only_decode_errors(decode_arcs, data)
+    # the agent's side: a request's var-bind OIDs, OIDs as arcs
+    _only_decode_errors(lambda d: read_varbind_oids(d, 0, len(d)), data)
+    _only_decode_errors(decode_oid, data)
+
+
+@FUZZ
+@given(arcs)
+def test_oids_round_trip_through_both_ends(found: list[int]) -> None:
+    oid = (1, 3, *found)
+    assert decode_oid(oid_bytes(oid)) == oid
+    assert encode_oid(oid) == tlv(0x06, oid_bytes(oid))
+    request = tlv(0x30, tlv(0x06, oid_bytes(oid)) + b"\x05\x00")
+    assert read_varbind_oids(request, 0, len(request)) == [oid]
 
 
 @FUZZ
