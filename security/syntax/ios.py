@@ -1,0 +1,74 @@
+"""Cisco IOS configuration syntax, as data."""
+
+from __future__ import annotations
+
+from security.configtree import TreeSyntax
+from security.syntax import common as c
+from security.syntax.base import Syntax
+
+TREE = TreeSyntax(
+    separator="!",
+    ignored=("Building configuration", "Current configuration", "end"),
+    banners=("banner login", "banner motd", "banner exec", "banner incoming"),
+)
+
+IOS = Syntax(
+    slug="cisco_ios",
+    tree=TREE,
+    top=(
+        ("hostname", c.hostname),
+        ("interface", c.interface),
+        ("vlan", c.vlans(1)),
+        ("vrf definition", c.vrf_section("rd", "route-target", c.route_target)),
+        ("ip vrf", c.vrf_section("rd", "route-target", c.route_target)),
+        ("ip route", c.static_route(2, "vrf", frozenset({"global"}))),
+        ("ip access-list", c.ios_named_acl),
+        ("access-list", c.ios_numbered_acl),
+        ("ip nat inside source", c.collect("nat_global")),
+        ("aaa new-model", c.flag("aaa")),
+        ("aaa local authentication attempts", c.lockout_ios),
+        ("login block-for", c.lockout_ios),
+        ("username", c.ios_username),
+        ("enable secret", c.ios_enable),
+        ("enable password", c.ios_enable),
+        ("service password-encryption", c.flag("password_encryption")),
+        ("line vty", c.vty_section),
+        ("ip ssh", c.flag("ssh")),
+        ("snmp-server community", c.ios_community),
+        ("snmp-server group", c.snmp_group(4, "access")),
+        ("snmp-server user", c.snmp_user(2, "access")),
+        ("logging host", c.host_at("syslog")),
+        ("ntp server", c.host_at("ntp")),
+        ("banner login", c.banner),
+        ("banner motd", c.banner),
+        ("ip http server", c.collect("http")),
+        ("ftp-server enable", c.collect("ftp")),
+        ("policy-map type inspect", c.ios_inspect_policy),
+    ),
+    interface=(
+        ("description", c.if_description),
+        ("vrf forwarding", c.if_vrf),
+        ("ip vrf forwarding", c.if_vrf),
+        ("ip address", c.if_address),
+        ("shutdown", c.if_shutdown),
+        ("ip nat outside", c.if_nat_outside),
+        ("ip access-group", c.if_acl()),
+        ("switchport access vlan", c.if_access_vlan),
+    ),
+    # IOS 15: ``transport input`` defaults to all; ``exec-timeout`` to 10 minutes
+    vty_default_protocols=("ssh", "telnet"),
+    vty_default_idle=600,
+    vty_default_auth="password",
+    markers=(
+        ("hostname ", 3),
+        ("Building configuration", 6),
+        ("Current configuration", 6),
+        ("version 1", 2),
+        ("line vty", 2),
+        ("transport input", 4),
+        ("ip route ", 2),
+        ("end", 1),
+        ("service ", 2),
+        ("no ip ", 3),
+    ),
+)
