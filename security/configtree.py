@@ -13,7 +13,9 @@ Why the lines are fed by this module rather than by ``hier_config.get_hconfig``
 * VRP and Comware print many top-level lines with one leading space inside a
   ``#``-separated block (`` sysname A``, `` snmp-agent ...``); ``get_hconfig``
   strips the ``#`` lines and then nests such a line under the previous section.
-  Here a separator line closes every open section, as on the device;
+  Here an unindented separator line closes every open section, as on the
+  device (an indented `` #``/`` !`` inside ``aaa`` or ``vrf definition`` is a
+  comment);
 * it is 2.5x faster than ``get_hconfig`` on the same text (one combined regex of
   the driver's own per-line rules instead of one ``re.sub`` per rule and line),
   which the city-wide policy check needs.
@@ -103,7 +105,7 @@ def load_tree(text: str, slug: str, syntax: TreeSyntax, source: str = "<config>"
         if not stripped:
             continue
         if stripped[0] == sep or stripped.startswith(ignored):
-            if stripped[0] == sep:
+            if stripped[0] == sep and raw[0] == sep:  # an indented one is a comment
                 del stack[1:]
                 fresh = True
             continue

@@ -132,7 +132,7 @@ def build_model(
 
 # -- per-device checks ---------------------------------------------------------------------
 def _ev(device: Device, *srcs: Src | None) -> tuple[Evidence, ...]:
-    return tuple(Evidence.of(device, s) for s in srcs if s is not None)
+    return tuple(Evidence.of(device, s) for s in dict.fromkeys(srcs) if s is not None)
 
 
 def _single_egress_local(d: Device, ctx: NetworkContext) -> Iterable[Violation]:

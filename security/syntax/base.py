@@ -39,6 +39,16 @@ class Syntax:
     vty_default_protocols: tuple[str, ...] = ("ssh",)
     vty_default_idle: int = 600
     vty_default_auth: str = "password"
+    #: vty authentication when the block says nothing but AAA is enabled (IOS ``aaa new-model``).
+    vty_auth_with_aaa: str | None = None
+    #: Local account names that are factory defaults; whether only a weak password makes
+    #: them a finding (Comware: "admin/h3c with the default password").
+    default_accounts: frozenset[str] = frozenset()
+    default_account_needs_weak_password: bool = False
+    #: Comware: password policy is switched on with ``password-control enable``.
+    has_password_control: bool = False
+    #: Comware: NTP needs ``ntp-service enable`` besides a server.
+    ntp_needs_enable: bool = False
     #: Words that identify the platform in a configuration (for detection), with weights.
     markers: tuple[tuple[str, int], ...] = ()
     _top_index: dict[str, tuple[tuple[str, Handler], ...]] = field(default_factory=dict, repr=False)

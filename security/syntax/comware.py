@@ -59,6 +59,10 @@ COMWARE7 = Syntax(
     vty_default_protocols=("ssh", "telnet"),
     vty_default_idle=600,
     vty_default_auth="password",
+    default_accounts=frozenset({"admin", "h3c"}),
+    default_account_needs_weak_password=True,
+    has_password_control=True,
+    ntp_needs_enable=True,
     markers=(
         ("version 7.", 6),
         ("sysname ", 2),

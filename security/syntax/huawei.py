@@ -77,6 +77,7 @@ VRP5 = Syntax(
     vty_default_protocols=("ssh", "telnet"),
     vty_default_idle=600,
     vty_default_auth="password",
+    default_accounts=frozenset({"admin", "huawei"}),
     markers=(*MARKERS_COMMON, ("[V200R", 5), ("ntp-service ", 1), ("GigabitEthernet0/0/", 2)),
 )
 
@@ -89,6 +90,7 @@ VRP8 = Syntax(
     vty_default_protocols=("ssh",),
     vty_default_idle=600,
     vty_default_auth="password",
+    default_accounts=frozenset({"admin", "huawei"}),
     markers=(
         *MARKERS_COMMON,
         ("ntp unicast-server", 4),

@@ -59,6 +59,8 @@ IOS = Syntax(
     vty_default_protocols=("ssh", "telnet"),
     vty_default_idle=600,
     vty_default_auth="password",
+    vty_auth_with_aaa="aaa",
+    default_accounts=frozenset({"admin", "cisco"}),
     markers=(
         ("hostname ", 3),
         ("Building configuration", 6),
