@@ -148,8 +148,8 @@ def _b6(d: Device, s: Syntax, k: Strictness) -> Iterable[Problem]:
     for user in d.management.local_users:
         if user.name not in s.default_accounts:
             continue
-        if s.default_account_needs_weak_password and user.password_form not in WEAK_FORMS:
-            continue
+        if s.default_account_needs_weak_password and user.password_form == "hash":
+            continue  # a hashed password is not the factory one (it cannot be told apart)
         yield f"factory default account {user.name!r} exists", (user.src, user.password_src)
 
 
@@ -230,7 +230,7 @@ def _b13(d: Device, s: Syntax, k: Strictness) -> Iterable[Problem]:
         yield (
             f"the security policy ends with rule {last.name!r} ({last.action or 'no action'},"
             f" {'logged' if last.logged else 'not logged'}), not an explicit logged deny",
-            (last.src,),
+            (last.src, last.action_src),
         )
 
 

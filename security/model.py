@@ -172,6 +172,7 @@ class PolicyRule:
     action: str | None  # permit | deny
     logged: bool
     src: Src
+    action_src: Src | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -644,14 +644,16 @@ def policy_rule_section(action_words: dict[str, str], log_words: tuple[str, ...]
                 continue
             name = after(rule.text.split(), "name") or rule.text.split()[-1]
             action = None
+            action_src = None
             logged = False
             for child in rule.children:
                 words = child.text.split()
                 if words[0] == "action" and len(words) > 1:
                     action = action_words.get(words[1], words[1])
+                    action_src = src(child)
                 if child.text.startswith(log_words):
                     logged = True
-            b.policy.append(PolicyRule(name, action, logged, src(rule)))
+            b.policy.append(PolicyRule(name, action, logged, src(rule), action_src))
 
     return handler
 
@@ -663,10 +665,12 @@ def ios_inspect_policy(b: Builder, node: HConfigChild) -> None:
         if words[0] != "class":
             continue
         action = None
+        action_src = None
         logged = False
         for child in klass.children:
             cw = child.text.split()
             if cw[0] in ("drop", "inspect", "pass"):
                 action = "deny" if cw[0] == "drop" else "permit"
+                action_src = src(child)
                 logged = "log" in cw
-        b.policy.append(PolicyRule(words[-1], action, logged, src(klass)))
+        b.policy.append(PolicyRule(words[-1], action, logged, src(klass), action_src))

@@ -136,7 +136,10 @@ def test_ios() -> None:
     assert vty.protocols == ("telnet", "ssh") and vty.idle_seconds == 1800
     assert vty.auth_mode == "password"
     assert m.banner is not None and m.banner.text == "banner motd ^C"
-    assert {u.name: u.password_form for u in m.local_users} == {"enable": "simple", "admin": "simple"}
+    assert {u.name: u.password_form for u in m.local_users} == {
+        "enable": "simple",
+        "admin": "simple",
+    }
     assert not d.nat_global
 
 
