@@ -148,7 +148,7 @@ def _b6(d: Device, s: Syntax, k: Strictness) -> Iterable[Problem]:
     for user in d.management.local_users:
         if user.name not in s.default_accounts:
             continue
-        if s.default_account_needs_weak_password and user.password_form == "hash":
+        if s.default_account_needs_weak_password and user.password_form == "hash":  # noqa: S105 - a storage form
             continue  # a hashed password is not the factory one (it cannot be told apart)
         yield f"factory default account {user.name!r} exists", (user.src, user.password_src)
 

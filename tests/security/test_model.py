@@ -61,9 +61,9 @@ def test_ce_vrp8() -> None:
         ("65001:100", "export"),
         ("65001:100", "import"),
     ]
-    public = [r for r in d.routes if r.vrf == "ZW-GGQ"][0]
+    public = next(r for r in d.routes if r.vrf == "ZW-GGQ")
     assert public.next_hop_vrf == ""  # ``public``: the next hop is in the global table
-    blackhole = [r for r in d.routes if r.vrf == "ZW-RS"][0]
+    blackhole = next(r for r in d.routes if r.vrf == "ZW-RS")
     assert blackhole.interface == "NULL0" and blackhole.next_hop is None
     m = d.management
     assert m.telnet is None and m.telnet_disabled is not None  # CE prints the default
@@ -106,7 +106,7 @@ def test_comware7_sections() -> None:
     d = load("s5560_comware7.cfg")
     assert d.hostname == "NY-S5560-411303"
     assert d.vlans == (1, 100, 101, 102)
-    cross = [r for r in d.routes if r.vrf == "ZW-GGQ"][0]
+    cross = next(r for r in d.routes if r.vrf == "ZW-GGQ")
     assert cross.next_hop_vrf == "ZW-RS"
     assert [(r.action, str(r.source)) for r in d.acls["2001"].rules] == [
         ("permit", "10.111.255.0/24"),

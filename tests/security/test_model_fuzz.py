@@ -27,7 +27,7 @@ WORDS = st.sampled_from(
         "vrf",
         "public",
         "global",
-        "0.0.0.0",
+        "0.0.0.0",  # noqa: S104 - a configuration word
         "10.1.1.1",
         "255.255.255.0",
         "24",

@@ -151,7 +151,7 @@ def test_route_target_import_leaks_a_department_vpn_into_the_public_zone(
 def test_route_target_leak_on_ios(clean: City, model: NetworkModel) -> None:
     device = next(c for c, s in clean.specs.items() if s.platform == "cisco_ios" and s.vrfs)
     private = next(z for z in clean.context.zones.values() if z.kind == "private")
-    text, line = insert_after(
+    text, _line = insert_after(
         clean.configs[device],
         "  route-target import",
         f"  route-target import {private.targets[0]}",
@@ -177,20 +177,16 @@ def test_interface_joining_two_vpns(clean: City, model: NetworkModel) -> None:
     town = first(clean, "township-router", "huawei_vrp5")
     spec = clean.specs[town]
     uplink = spec.interfaces[0][0]
-    text, line = insert_after(
+    text, _line = insert_after(
         clean.configs[town], f"interface {uplink}", " ip binding vpn-instance ZW-RS"
     )
     parent = clean.context.node(town).parent
     assert parent is not None
     parent_text = clean.configs[parent]
-    peer_if = next(l.b_interface for l in clean.context.links if l.a == town)
+    peer_if = next(link.b_interface for link in clean.context.links if link.a == town)
     parent_text, _ = insert_after(
         parent_text, f"interface {peer_if}", " ip binding vpn-instance ZW-GGQ"
     )
-    if clean.specs[parent].platform == "h3c_comware7":
-        parent_text, _ = insert_after(
-            clean.configs[parent], f"interface {peer_if}", " ip binding vpn-instance ZW-GGQ"
-        )
     verdict = check_change(model, {town: text, parent: parent_text})
     assert {v.invariant for v in verdict.violations} == {"zone-isolation"}
     assert any("joins vpn-instances/VRFs ZW-GGQ, ZW-RS" in v.why for v in verdict.violations)
