@@ -49,6 +49,7 @@ class Finding:
     title: str
     severity: str
     device: str
+    source: str  # the file (or device) the configuration came from
     department: str | None
     platform: str
     level: int
@@ -62,6 +63,7 @@ class Finding:
             "title": self.title,
             "severity": self.severity,
             "device": self.device,
+            "source": self.source,
             "department": self.department,
             "platform": self.platform,
             "level": self.level,
@@ -310,6 +312,7 @@ def check_baseline(
                     title=check.title,
                     severity=severity,
                     device=device.name,
+                    source=device.source,
                     department=info.department,
                     platform=device.platform,
                     level=level,

@@ -413,3 +413,31 @@ def by_role(specs: Mapping[str, Spec]) -> dict[str, list[str]]:
     for code, s in sorted(specs.items()):
         out[s.role].append(code)
     return out
+
+
+def network_yaml(c: City, files: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """NETWORK.yaml content for the city's configuration files (``code.cfg``)."""
+    files = files or {code: f"{code}.cfg" for code in c.configs}
+    ctx = c.context
+    devices: dict[str, Any] = {}
+    for code, file in files.items():
+        node = ctx.node(code)
+        entry: dict[str, Any] = {"role": node.role}
+        if node.network != "extranet":
+            entry["network"] = node.network
+        if node.parent and node.parent in files:
+            entry["parent"] = files[node.parent]
+        if node.department:
+            entry["department"] = node.department
+        if code != file.rsplit(".", 1)[0]:
+            entry["name"] = code
+        devices[file] = entry
+    return {
+        "city_block": str(ctx.city_block),
+        "management_subnet": str(ctx.management),
+        "extranet_blocks": [str(b) for b in ctx.extranet_blocks],
+        "intranet_blocks": [str(b) for b in ctx.intranet_blocks],
+        "level": 3,
+        "zones": {z.code: {"kind": z.kind, "targets": list(z.targets)} for z in ctx.zones.values()},
+        "devices": devices,
+    }
