@@ -18,8 +18,9 @@ from typing import Any
 from .baseline_fixes import fix_lines
 from .model import Device, Src
 from .network import NetworkContext
-from .policy import Evidence, NetworkModel
+from .policy import NetworkModel
 from .syntax import SYNTAXES, Syntax
+from .violations import Evidence
 
 
 @dataclass(frozen=True)

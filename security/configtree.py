@@ -16,6 +16,8 @@ Why the lines are fed by this module rather than by ``hier_config.get_hconfig``
   Here an unindented separator line closes every open section, as on the
   device (an indented `` #``/`` !`` inside ``aaa`` or ``vrf definition`` is a
   comment);
+* hier_config's Comware driver keeps the ``#`` lines, so ``get_hconfig`` raises
+  ``DuplicateChildError`` on every Comware 7 dump;
 * it is 2.5x faster than ``get_hconfig`` on the same text (one combined regex of
   the driver's own per-line rules instead of one ``re.sub`` per rule and line),
   which the city-wide policy check needs.

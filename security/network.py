@@ -104,19 +104,24 @@ class NetworkContext:
     #: Offline: configuration file name -> device name (NETWORK.yaml ``devices``).
     files: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # integer ranges: ipaddress containment tests dominated a city-wide check
+        object.__setattr__(self, "_extranet", tuple(_span(b) for b in self.extranet()))
+        object.__setattr__(self, "_intranet", tuple(_span(b) for b in self.intranet_blocks))
+
     def extranet(self) -> tuple[Net, ...]:
         """Every block that is extranet space (city block, management, other pools)."""
         return (self.city_block, self.management, *self.extranet_blocks)
 
     def in_extranet(self, address: ipaddress.IPv4Address | Net) -> bool:
-        if isinstance(address, Net):
-            return any(address.subnet_of(b) for b in self.extranet())
-        return any(address in b for b in self.extranet())
+        """``address`` (or the whole network) lies inside one extranet block."""
+        lo, hi = _span(address)
+        return any(a <= lo and hi <= b for a, b in self._extranet)  # type: ignore[attr-defined]
 
     def in_intranet(self, address: ipaddress.IPv4Address | Net) -> bool:
-        if isinstance(address, Net):
-            return any(address.overlaps(b) for b in self.intranet_blocks)
-        return any(address in b for b in self.intranet_blocks)
+        """``address`` (or any part of the network) lies in an intranet block."""
+        lo, hi = _span(address)
+        return any(lo <= b and a <= hi for a, b in self._intranet)  # type: ignore[attr-defined]
 
     def node(self, name: str) -> NodeInfo:
         return self.nodes.get(name) or NodeInfo(name, level=self.level)
@@ -132,6 +137,19 @@ class NetworkContext:
             out.append(node.parent)
             node = self.nodes.get(node.parent)
         return out
+
+
+def _span(item: ipaddress.IPv4Address | Net) -> tuple[int, int]:
+    """First and last address of an address or network, as integers.
+
+    >>> _span(ipaddress.IPv4Network("10.0.0.0/30"))
+    (167772160, 167772163)
+    """
+    if isinstance(item, Net):
+        first = int(item.network_address)
+        return first, first | (0xFFFFFFFF >> item.prefixlen)
+    value = int(item)
+    return value, value
 
 
 # -- NETWORK.yaml ------------------------------------------------------------------------

@@ -20,62 +20,28 @@ targets, shared subnets, default-route paths).
 
 from __future__ import annotations
 
-import ipaddress
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Acl, Device, Src, parse_device
+from .invariants import _ev, acl_permits_outside, device_violations
+from .model import Device, Src, parse_device
 from .network import EGRESS_ROLE, NetworkContext
-from .redact import redact
+from .violations import INVARIANTS, Evidence, Violation
 
-INVARIANTS: dict[str, str] = {
-    "single-egress": "exactly one unified internet egress",
-    "zone-isolation": "zones and department VPNs are separate routing domains",
-    "intranet-air-gap": "the government intranet is physically isolated",
-    "unified-management": "management only from the city management subnet",
-}
-_ORDER = {name: i for i, name in enumerate(INVARIANTS)}
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """A configuration line (1-based, secrets masked) of a device's file."""
-
-    source: str
-    line: int
-    text: str
-
-    @classmethod
-    def of(cls, device: Device, src: Src) -> Evidence:
-        return cls(device.source, src.line, redact(src.text))
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    invariant: str
-    device: str | None
-    why: str
-    lines: tuple[Evidence, ...] = ()
-    observations: tuple[str, ...] = ()
-
-    def sort_key(self) -> tuple[Any, ...]:
-        first = self.lines[0].line if self.lines else 0
-        return (_ORDER[self.invariant], self.device or "", first, self.why)
-
-    def signature(self) -> tuple[str, str | None, str]:
-        """What identifies the violation across line renumbering (the change gate)."""
-        return (self.invariant, self.device, self.why)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "invariant": self.invariant,
-            "device": self.device,
-            "why": self.why,
-            "lines": [{"file": e.source, "line": e.line, "text": e.text} for e in self.lines],
-            "observations": list(self.observations),
-        }
+__all__ = [
+    "INVARIANTS",
+    "Evidence",
+    "NetworkModel",
+    "Verdict",
+    "Violation",
+    "acl_permits_outside",
+    "build_model",
+    "check_change",
+    "check_network",
+]
 
 
 @dataclass(frozen=True)
@@ -104,267 +70,97 @@ class Verdict:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What one device contributes to the checks, computed once per Device object."""
+
+    device_id: int
+    local: tuple[Violation, ...]
+    #: ((network int, prefix length), interface, vrf, line) of each non-/32 address
+    subnets: tuple[tuple[tuple[int, int], str, str | None, Src], ...]
+    addresses: tuple[int, ...]
+    exports: tuple[tuple[str, str], ...]  # (route target, vrf)
+
+
+def _facts(d: Device, ctx: NetworkContext) -> _Facts:
+    subnets = []
+    addresses = []
+    for iface in d.interfaces.values():
+        for addr, src in iface.addresses:
+            addresses.append(int(addr.ip))
+            length = addr.network.prefixlen
+            if length < 32:
+                key = (int(addr.ip) & (0xFFFFFFFF << (32 - length)) & 0xFFFFFFFF, length)
+                subnets.append((key, iface.name, iface.vrf, src))
+    exports = tuple((t.value, v.name) for v in d.vrfs.values() for t in v.exports())
+    return _Facts(id(d), device_violations(d, ctx), tuple(subnets), tuple(addresses), exports)
+
+
 @dataclass
 class NetworkModel:
-    """Device models by name, with the context they are judged in."""
+    """Device models by name, with the context they are judged in.
+
+    Per-device results are cached by Device object (``_facts``, shared by the
+    copies :meth:`with_devices` makes), and the verdict by the set of Device objects.
+    """
 
     context: NetworkContext
     devices: dict[str, Device] = field(default_factory=dict)
-    _local: dict[str, tuple[int, tuple[Violation, ...]]] = field(default_factory=dict, repr=False)
+    _facts: dict[str, _Facts] = field(default_factory=dict, repr=False)
+    _verdict: tuple[dict[str, int], Verdict] | None = field(default=None, repr=False)
+    _relations: _Relations | None = field(default=None, repr=False)
+    _parent: NetworkModel | None = field(default=None, repr=False)
+    #: facts of the parent's devices that this copy replaced (for incremental checks)
+    _old_facts: dict[str, _Facts] = field(default_factory=dict, repr=False)
 
     def with_devices(self, changed: Mapping[str, Device]) -> NetworkModel:
-        """A copy with some devices replaced (the per-device cache is shared)."""
+        """A copy with some devices replaced; checking it re-checks only those devices."""
         devices = dict(self.devices)
         devices.update(changed)
-        return NetworkModel(self.context, devices, self._local)
+        if self._relations is None:
+            check_network(self)
+        old = {n: self.facts(n) for n in changed if n in self.devices}
+        facts = {n: f for n, f in self._facts.items() if n not in changed}
+        return NetworkModel(self.context, devices, facts, None, None, self, old)
+
+    def facts(self, name: str) -> _Facts:
+        d = self.devices[name]
+        cached = self._facts.get(name)
+        if cached is None or cached.device_id != id(d):
+            cached = _facts(d, self.context)
+            self._facts[name] = cached
+        return cached
 
 
 def build_model(
-    configs: Mapping[str, str], context: NetworkContext, platforms: Mapping[str, str] | None = None
+    configs: Mapping[str, str],
+    context: NetworkContext,
+    platforms: Mapping[str, str] | None = None,
+    cache: dict[tuple[str, str | None, int, str], Device] | None = None,
 ) -> NetworkModel:
-    """Parse ``configs`` (device name -> text); platform from ``platforms``, the context or the text."""
+    """Parse ``configs`` (device name -> text); platform from ``platforms``, the context or the text.
+
+    ``cache`` (name, platform, hash, text) -> Device lets a re-check parse only changed texts.
+    """
     model = NetworkModel(context)
-    for name, text in configs.items():
-        platform = (platforms or {}).get(name) or context.node(name).platform
-        model.devices[name] = parse_device(text, platform, name=name)
+    # A city's models are a few million long-lived objects: the cyclic collector would
+    # rescan them again and again while they are built (measured: 8x the parse time).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for name, text in configs.items():
+            platform = (platforms or {}).get(name) or context.node(name).platform
+            key = (name, platform, hash(text), text)
+            device = cache.get(key) if cache is not None else None
+            if device is None:
+                device = parse_device(text, platform, name=name)
+                if cache is not None:
+                    cache[key] = device
+            model.devices[name] = device
+    finally:
+        if enabled:
+            gc.enable()
     return model
-
-
-# -- per-device checks ---------------------------------------------------------------------
-def _ev(device: Device, *srcs: Src | None) -> tuple[Evidence, ...]:
-    return tuple(Evidence.of(device, s) for s in dict.fromkeys(srcs) if s is not None)
-
-
-def _single_egress_local(d: Device, ctx: NetworkContext) -> Iterable[Violation]:
-    if ctx.node(d.name).role == EGRESS_ROLE:
-        return
-    inv = "single-egress"
-    for iface in d.interfaces.values():
-        for nat in iface.nat_outbound:
-            yield Violation(
-                inv,
-                d.name,
-                f"NAT outbound on {iface.name}: only the unified egress translates to the internet",
-                _ev(d, iface.src, nat.src),
-            )
-        for addr, src in iface.addresses:
-            if not ctx.in_extranet(addr.network) and not ctx.in_intranet(addr.network):
-                yield Violation(
-                    inv,
-                    d.name,
-                    f"{iface.name} is addressed {addr} outside the extranet blocks: an ISP-facing"
-                    " interface off the unified egress",
-                    _ev(d, iface.src, src),
-                )
-    for route in d.default_routes():
-        table = f"vpn-instance/VRF {route.vrf}" if route.vrf else "the global table"
-        if route.next_hop is not None and not ctx.in_extranet(route.next_hop):
-            if ctx.in_intranet(route.next_hop):
-                continue  # reported as an intranet route
-            yield Violation(
-                inv,
-                d.name,
-                f"default route in {table} to {route.next_hop}, a non-extranet next hop:"
-                " a local internet breakout",
-                _ev(d, route.src),
-            )
-        elif (
-            route.next_hop is None
-            and route.interface
-            and not route.interface.upper().startswith("NULL")
-        ):
-            out = d.interfaces.get(route.interface)
-            if out is None or not any(ctx.in_extranet(a.network) for a, _ in out.addresses):
-                yield Violation(
-                    inv,
-                    d.name,
-                    f"default route in {table} out of {route.interface}, which is not an"
-                    " extranet link: it cannot lead towards the unified egress",
-                    _ev(d, route.src),
-                )
-
-
-def _zone_isolation_local(d: Device, ctx: NetworkContext) -> Iterable[Violation]:
-    if ctx.node(d.name).role == EGRESS_ROLE:
-        return  # the egress firewall routes between zones under its explicit policy
-    for route in d.routes:
-        if route.next_hop_vrf is None or route.next_hop_vrf == (route.vrf or ""):
-            continue
-        here = route.vrf or "the global table"
-        there = route.next_hop_vrf or "the global table"
-        yield Violation(
-            "zone-isolation",
-            d.name,
-            f"static route {route.prefix} in {here} resolves its next hop in {there}:"
-            " it joins two routing domains",
-            _ev(d, route.src),
-        )
-
-
-def _air_gap_local(d: Device, ctx: NetworkContext) -> Iterable[Violation]:
-    inv = "intranet-air-gap"
-    intranet = ctx.node(d.name).network == "intranet"
-    for iface in d.interfaces.values():
-        for addr, src in iface.addresses:
-            if intranet and ctx.in_extranet(addr.network):
-                yield Violation(
-                    inv,
-                    d.name,
-                    f"intranet node has {iface.name} addressed {addr} in the extranet blocks",
-                    _ev(d, iface.src, src),
-                )
-            elif not intranet and ctx.in_intranet(addr.network):
-                yield Violation(
-                    inv,
-                    d.name,
-                    f"{iface.name} is addressed {addr} in an intranet block: a link into the"
-                    " government intranet",
-                    _ev(d, iface.src, src),
-                )
-    if intranet:
-        return
-    for route in d.routes:
-        if (route.next_hop is not None and ctx.in_intranet(route.next_hop)) or (
-            route.prefix.prefixlen > 0 and ctx.in_intranet(route.prefix)
-        ):
-            yield Violation(
-                inv,
-                d.name,
-                f"static route {route.prefix} via {route.next_hop or route.interface} reaches an"
-                " intranet block",
-                _ev(d, route.src),
-            )
-
-
-def acl_permits_outside(acl: Acl, allowed: ipaddress.IPv4Network) -> list[Src]:
-    """Lines of permit rules that let in sources outside ``allowed`` (earlier denies honoured)."""
-    out: list[Src] = []
-    denied: list[ipaddress.IPv4Network] = []
-    for rule in acl.rules:
-        source = rule.source or ipaddress.IPv4Network("0.0.0.0/0")
-        if rule.action == "deny":
-            denied.append(source)
-            continue
-        if source.subnet_of(allowed):
-            continue
-        if any(source.subnet_of(d) for d in denied):
-            continue
-        out.append(rule.src)
-    return out
-
-
-def _acl_problem(
-    d: Device, ctx: NetworkContext, acl_name: str | None, what: str, at: Src, acl_src: Src | None
-) -> Violation | None:
-    inv = "unified-management"
-    if acl_name is None:
-        return Violation(
-            inv,
-            d.name,
-            f"{what} is not restricted by an ACL: reachable from any address, not only the"
-            f" management subnet {ctx.management}",
-            _ev(d, at),
-        )
-    acl = d.acls.get(acl_name)
-    if acl is None:
-        return Violation(
-            inv,
-            d.name,
-            f"{what} refers to ACL {acl_name}, which is not defined (the device then permits all)",
-            _ev(d, at, acl_src),
-        )
-    bad = acl_permits_outside(acl, ctx.management)
-    if bad:
-        return Violation(
-            inv,
-            d.name,
-            f"{what} uses ACL {acl_name}, which permits sources outside the management subnet"
-            f" {ctx.management}",
-            _ev(d, acl_src or at, acl.src, *bad),
-        )
-    return None
-
-
-def _management_local(
-    d: Device, ctx: NetworkContext, default_protocols: tuple[str, ...]
-) -> Iterable[Violation]:
-    if ctx.node(d.name).network != "extranet":
-        return
-    m = d.management
-    ssh_acl = m.ssh_acl
-    for vty in m.vty:
-        protocols = vty.protocols if vty.protocols is not None else default_protocols
-        if not protocols:
-            continue
-        acl, acl_src = vty.acl, vty.acl_src
-        if acl is None and ssh_acl is not None and protocols == ("ssh",):
-            acl, acl_src = ssh_acl
-        problem = _acl_problem(d, ctx, acl, f"vty login ({vty.src.text})", vty.src, acl_src)
-        if problem:
-            yield problem
-    global_acl = m.snmp_acl
-    groups = {g[0]: g for g in m.snmp_groups}
-    for community in m.communities:
-        acl = community.acl or (global_acl[0] if global_acl else None)
-        problem = _acl_problem(
-            d,
-            ctx,
-            acl,
-            "SNMP community",
-            community.src,
-            community.src if community.acl else (global_acl[1] if global_acl else None),
-        )
-        if problem:
-            yield problem
-    for user in m.snmp_users:
-        group_acl = None
-        for srcline in user.srcs:
-            words = srcline.text.split()
-            for g in words[4:6]:
-                if g in groups and groups[g][2]:
-                    group_acl = groups[g]
-        acl = (
-            user.acl
-            or (group_acl[2] if group_acl else None)
-            or (global_acl[0] if global_acl else None)
-        )
-        acl_src = (
-            user.srcs[0]
-            if user.acl
-            else group_acl[3]
-            if group_acl
-            else global_acl[1]
-            if global_acl
-            else None
-        )
-        problem = _acl_problem(d, ctx, acl, f"SNMPv3 user {user.name}", user.srcs[0], acl_src)
-        if problem:
-            yield problem
-    for what, servers in (("syslog host", m.syslog), ("NTP server", m.ntp)):
-        for address, src in servers:
-            if address not in ctx.management:
-                yield Violation(
-                    "unified-management",
-                    d.name,
-                    f"{what} {address} is outside the management subnet {ctx.management}",
-                    _ev(d, src),
-                )
-
-
-def device_violations(d: Device, ctx: NetworkContext) -> tuple[Violation, ...]:
-    """Violations that one configuration shows on its own."""
-    from .syntax import SYNTAXES
-
-    defaults = SYNTAXES[d.platform].vty_default_protocols
-    if ctx.node(d.name).network == "internet":
-        return ()
-    found = [
-        *_single_egress_local(d, ctx),
-        *_zone_isolation_local(d, ctx),
-        *_air_gap_local(d, ctx),
-        *_management_local(d, ctx, defaults),
-    ]
-    return tuple(found)
 
 
 # -- network-wide checks ----------------------------------------------------------------
@@ -389,10 +185,11 @@ def _links(model: NetworkModel) -> Iterable[Violation]:
         a, b = ctx.node(link.a), ctx.node(link.b)
         label = f"{link.a}:{link.a_interface} -- {link.b}:{link.b_interface}"
         if (a.network == "intranet") != (b.network == "intranet"):
+            inside, other = (a, b) if a.network == "intranet" else (b, a)
             yield Violation(
                 "intranet-air-gap",
-                link.a if a.network == "intranet" else link.b,
-                f"inventory link {label} joins an intranet node to a {b.network if a.network == 'intranet' else a.network} node",
+                inside.name,
+                f"inventory link {label} joins an intranet node to a {other.network} node",
                 observations=(f"link {label} ({link.kind})",),
             )
         if link.kind == "isp" and not ({link.a, link.b} & egress):
@@ -404,121 +201,255 @@ def _links(model: NetworkModel) -> Iterable[Violation]:
             )
 
 
-def _route_targets(model: NetworkModel) -> Iterable[Violation]:
+def _rt_owners(model: NetworkModel) -> dict[str, frozenset[str]]:
+    """Route target -> the zones (declared) or VRFs (observed exports) it belongs to."""
     ctx = model.context
     owners: dict[str, set[str]] = defaultdict(set)
-    declared = bool(ctx.zones)
-    if declared:
+    if ctx.zones:
         for zone in ctx.zones.values():
             for value in zone.targets:
                 owners[value].add(zone.code)
     else:
-        for d in model.devices.values():
-            for vrf in d.vrfs.values():
-                for export in vrf.exports():
-                    owners[export.value].add(vrf.name)
-    for name in sorted(model.devices):
-        d = model.devices[name]
-        for vrf in d.vrfs.values():
-            for rt in vrf.targets:
-                others = sorted(owners.get(rt.value, set()) - {vrf.name})
-                if not others or (rt.direction == "export" and not declared):
-                    continue
-                if rt.direction == "export" and vrf.name not in ctx.zones:
-                    continue
-                verb = "imports" if rt.direction == "import" else "exports with"
-                yield Violation(
+        for name in model.devices:
+            for value, vrf_name in model.facts(name).exports:
+                owners[value].add(vrf_name)
+    return {k: frozenset(v) for k, v in owners.items()}
+
+
+def _rt_device(
+    model: NetworkModel, name: str, owners: Mapping[str, frozenset[str]]
+) -> tuple[Violation, ...]:
+    ctx = model.context
+    declared = bool(ctx.zones)
+    d = model.devices[name]
+    out = []
+    for vrf in d.vrfs.values():
+        for rt in vrf.targets:
+            found = owners.get(rt.value)
+            if not found or found == {vrf.name}:
+                continue
+            if rt.direction == "export" and (not declared or vrf.name not in ctx.zones):
+                continue
+            others = sorted(found - {vrf.name})
+            verb = "imports" if rt.direction == "import" else "exports with"
+            out.append(
+                Violation(
                     "zone-isolation",
                     name,
                     f"vpn-instance/VRF {vrf.name} {verb} route target {rt.value} of"
                     f" {', '.join(others)}: it joins two zones",
                     _ev(d, vrf.src, rt.src),
                 )
+            )
+    return tuple(out)
 
 
-def _shared_subnets(model: NetworkModel) -> Iterable[Violation]:
+End = tuple[str, str, "str | None", Src]
+
+
+def _subnet(model: NetworkModel, key: tuple[int, int], ends: list[End]) -> tuple[Violation, ...]:
+    """Violations of the devices sharing one subnet (a link): air gap, VRFs joined."""
+    if len(ends) < 2:
+        return ()
     ctx = model.context
-    members: dict[ipaddress.IPv4Network, list[tuple[str, str, str | None, Src]]] = defaultdict(list)
-    for name, d in model.devices.items():
-        for iface, addr, src in d.addresses():
-            if addr.network.prefixlen < 32:
-                members[addr.network].append((name, iface.name, iface.vrf, src))
-    for net in sorted(members):
-        ends = members[net]
-        if len(ends) < 2:
-            continue
-        ends.sort()
-        networks = {ctx.node(e[0]).network for e in ends}
-        if "intranet" in networks and len(networks) > 1:
-            inside = [e for e in ends if ctx.node(e[0]).network == "intranet"]
-            yield Violation(
+    networks = {ctx.node(e[0]).network for e in ends}
+    vrfs = sorted({e[2] for e in ends if e[2]})
+    if len(networks) == 1 and len(vrfs) < 2:
+        return ()
+    ends = sorted(ends)
+    value = key[0]
+    net = f"{value >> 24 & 255}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}/{key[1]}"
+    evidence = tuple(Evidence.of(model.devices[e[0]], e[3]) for e in ends)
+    out = []
+    if "intranet" in networks and len(networks) > 1:
+        inside = [e for e in ends if ctx.node(e[0]).network == "intranet"]
+        out.append(
+            Violation(
                 "intranet-air-gap",
                 inside[0][0],
                 f"subnet {net} joins intranet and non-intranet nodes: "
                 + ", ".join(f"{e[0]}:{e[1]}" for e in ends),
-                tuple(Evidence.of(model.devices[e[0]], e[3]) for e in ends),
+                evidence,
             )
-        vrfs = sorted({e[2] for e in ends if e[2]})
-        if len(vrfs) > 1 and not any(ctx.node(e[0]).role == EGRESS_ROLE for e in ends):
-            yield Violation(
+        )
+    if len(vrfs) > 1 and not any(ctx.node(e[0]).role == EGRESS_ROLE for e in ends):
+        out.append(
+            Violation(
                 "zone-isolation",
                 ends[0][0],
                 f"subnet {net} joins vpn-instances/VRFs {', '.join(vrfs)}: "
                 + ", ".join(f"{e[0]}:{e[1]} ({e[2] or 'global'})" for e in ends),
-                tuple(Evidence.of(model.devices[e[0]], e[3]) for e in ends),
+                evidence,
             )
+        )
+    return tuple(out)
 
 
-def _towards_egress(model: NetworkModel) -> Iterable[Violation]:
-    """Every default route's next hop is the neighbour on the tree path to the egress."""
+def _towards(model: NetworkModel, name: str, owner: Mapping[int, str]) -> tuple[Violation, ...]:
+    """A device's default routes lead to the neighbour on the tree path to the egress."""
     ctx = model.context
     egress = ctx.egress_nodes()
-    if len(egress) != 1:
-        return
+    d = model.devices[name]
+    routes = d.default_routes()
+    if len(egress) != 1 or name == egress[0] or not routes or ctx.node(name).network != "extranet":
+        return ()
     path_up = [egress[0], *ctx.ancestors(egress[0])]  # egress, its parent, ... top
-    owner: dict[ipaddress.IPv4Address, str] = {}
-    for name, d in model.devices.items():
-        for _iface, addr, _src in d.addresses():
-            owner[addr.ip] = name
-    for name in sorted(model.devices):
-        if name == egress[0] or ctx.node(name).network != "extranet":
+    expected = path_up[path_up.index(name) - 1] if name in path_up else ctx.node(name).parent
+    if not expected:
+        return ()
+    out = []
+    for route in routes:
+        hop = owner.get(int(route.next_hop)) if route.next_hop is not None else None
+        if hop is None or hop == expected:
             continue
-        if name in path_up:
-            expected = path_up[path_up.index(name) - 1]
-        else:
-            expected = ctx.node(name).parent or ""
-        if not expected:
-            continue
-        d = model.devices[name]
-        for route in d.default_routes():
-            hop = owner.get(route.next_hop) if route.next_hop is not None else None
-            if hop is None or hop == expected:
-                continue
-            yield Violation(
+        out.append(
+            Violation(
                 "single-egress",
                 name,
                 f"default route to {route.next_hop} ({hop}) leads away from the unified egress"
                 f" {egress[0]}: the next hop towards it is {expected}",
                 _ev(d, route.src),
             )
+        )
+    return tuple(out)
+
+
+def _hops(d: Device) -> tuple[int, ...]:
+    return tuple(int(r.next_hop) for r in d.default_routes() if r.next_hop is not None)
+
+
+@dataclass
+class _Relations:
+    """Network-wide indexes and the violations found in them, by subject."""
+
+    ids: dict[str, int]
+    members: dict[tuple[int, int], list[End]]
+    owner: dict[int, str]
+    hops: dict[int, set[str]]  # default-route next hop -> devices using it
+    rt_owners: dict[str, frozenset[str]]
+    subnet_v: dict[tuple[int, int], tuple[Violation, ...]]
+    towards_v: dict[str, tuple[Violation, ...]]
+    rt_v: dict[str, tuple[Violation, ...]]
+
+
+def _relations(model: NetworkModel) -> _Relations:
+    members: dict[tuple[int, int], list[End]] = defaultdict(list)
+    owner: dict[int, str] = {}
+    hops: dict[int, set[str]] = defaultdict(set)
+    for name, d in model.devices.items():
+        facts = model.facts(name)
+        for key, iface, vrf, src in facts.subnets:
+            members[key].append((name, iface, vrf, src))
+        for address in facts.addresses:
+            owner[address] = name
+        for hop in _hops(d):
+            hops[hop].add(name)
+    owners = _rt_owners(model)
+    subnet_v = {k: v for k, ends in members.items() if (v := _subnet(model, k, ends))}
+    towards_v = {n: v for n in model.devices if (v := _towards(model, n, owner))}
+    rt_v = {n: v for n in model.devices if (v := _rt_device(model, n, owners))}
+    ids = {n: id(d) for n, d in model.devices.items()}
+    return _Relations(ids, dict(members), owner, dict(hops), owners, subnet_v, towards_v, rt_v)
+
+
+def _relations_after(model: NetworkModel, base: _Relations, changed: set[str]) -> _Relations:
+    """``base`` updated for the ``changed`` devices only (the change gate's fast path)."""
+    before = {n: base_facts for n in changed if (base_facts := model._old_facts.get(n))}
+    members = dict(base.members)
+    owner = dict(base.owner)
+    hops = dict(base.hops)
+    parent_devices = model._parent.devices if model._parent is not None else {}
+    keys: set[tuple[int, int]] = set()
+    addresses: set[int] = set()
+    for name in changed:
+        old = before.get(name)
+        if old is not None:
+            for key, *_ in old.subnets:
+                members[key] = [e for e in members.get(key, []) if e[0] != name]
+                keys.add(key)
+            for address in old.addresses:
+                if owner.get(address) == name:
+                    del owner[address]
+                addresses.add(address)
+        if name in parent_devices:
+            for hop in _hops(parent_devices[name]):
+                hops[hop] = hops.get(hop, set()) - {name}
+        if name not in model.devices:
+            continue
+        facts = model.facts(name)
+        for key, iface, vrf, src in facts.subnets:
+            members[key] = [*members.get(key, []), (name, iface, vrf, src)]
+            keys.add(key)
+        for address in facts.addresses:
+            owner[address] = name
+            addresses.add(address)
+        for hop in _hops(model.devices[name]):
+            hops[hop] = hops.get(hop, set()) | {name}
+    subnet_v = dict(base.subnet_v)
+    for key in keys:
+        found = _subnet(model, key, members.get(key, []))
+        if found:
+            subnet_v[key] = found
+        else:
+            subnet_v.pop(key, None)
+    affected = set(changed)
+    for address in addresses:
+        affected |= hops.get(address, set())
+    towards_v = dict(base.towards_v)
+    for name in affected:
+        found = _towards(model, name, owner) if name in model.devices else ()
+        if found:
+            towards_v[name] = found
+        else:
+            towards_v.pop(name, None)
+    exports_moved = any(
+        (before[n].exports if n in before else ()) != model.facts(n).exports
+        for n in changed
+        if n in model.devices
+    )
+    if exports_moved and not model.context.zones:
+        owners = _rt_owners(model)
+        rt_v = {n: v for n in model.devices if (v := _rt_device(model, n, owners))}
+    else:
+        owners = base.rt_owners
+        rt_v = dict(base.rt_v)
+        for name in changed:
+            found = _rt_device(model, name, owners) if name in model.devices else ()
+            if found:
+                rt_v[name] = found
+            else:
+                rt_v.pop(name, None)
+    ids = {n: id(d) for n, d in model.devices.items()}
+    return _Relations(ids, members, owner, hops, owners, subnet_v, towards_v, rt_v)
 
 
 def check_network(model: NetworkModel) -> Verdict:
     """Every violation of the four invariants in ``model``, sorted."""
+    ids = {n: id(d) for n, d in model.devices.items()}
+    if model._verdict is not None and model._verdict[0] == ids:
+        return model._verdict[1]
+    parent = model._parent
+    if (
+        parent is not None
+        and parent._relations is not None
+        and parent._relations.ids.keys() == ids.keys()
+    ):
+        changed = {n for n, i in ids.items() if parent._relations.ids[n] != i}
+        relations = _relations_after(model, parent._relations, changed)
+    else:
+        relations = _relations(model)
+    model._relations = relations
     found: list[Violation] = []
-    ctx = model.context
-    for name, d in model.devices.items():
-        cached = model._local.get(name)
-        if cached is None or cached[0] != id(d):
-            cached = (id(d), device_violations(d, ctx))
-            model._local[name] = cached
-        found.extend(cached[1])
+    for name in model.devices:
+        found.extend(model.facts(name).local)
     found += _egress_count(model)
     found += _links(model)
-    found += _route_targets(model)
-    found += _shared_subnets(model)
-    found += _towards_egress(model)
-    return Verdict(tuple(sorted(found, key=Violation.sort_key)), devices=len(model.devices))
+    for group in (relations.subnet_v, relations.towards_v, relations.rt_v):
+        for violations in group.values():
+            found.extend(violations)
+    verdict = Verdict(tuple(sorted(found, key=Violation.sort_key)), devices=len(model.devices))
+    model._verdict = (ids, verdict)
+    return verdict
 
 
 def check_change(
@@ -528,7 +459,9 @@ def check_change(
 
     ``Verdict.violations`` are those of the post-change network, ``introduced``
     those the change adds (compared by invariant, device and reason, so moved
-    lines do not count); :attr:`Verdict.allowed` is the gate's answer.
+    lines do not count); :attr:`Verdict.allowed` is the gate's answer. Only the
+    proposed devices are parsed and checked again; the network-wide relations
+    are recomputed from cached per-device facts.
     """
     changed: dict[str, Device] = {}
     for name, proposed in proposed_configs.items():

@@ -279,7 +279,9 @@ def ios(spec: Spec) -> str:
         "snmp-server group NMS v3 priv access 10",
         f"logging host {syslog}",
         "!",
-        "banner login ^CAuthorized access only^C",
+        "banner login ^C",
+        "Authorized access only",
+        "^C",
         "!",
     ]
     if spec.role == "egress-firewall":
