@@ -300,3 +300,61 @@ def test_gate_allows_a_clean_change_and_reports_only_what_a_change_introduces(
     assert not verdict.allowed
     assert [(v.invariant, v.device) for v in verdict.introduced] == [("single-egress", town)]
     assert verdict.introduced[0].lines[0].source == f"{town} (proposed)"
+
+
+def _lines(verdict: Verdict) -> list[tuple[str, str | None, str, tuple[int, ...]]]:
+    return [
+        (v.invariant, v.device, v.why, tuple(e.line for e in v.lines)) for v in verdict.violations
+    ]
+
+
+def test_incremental_gate_equals_a_full_check(clean: City, model: NetworkModel) -> None:
+    """The gate's fast path gives exactly what checking the whole post-change network gives."""
+    town = first(clean, "township-router", "huawei_vrp5")
+    villages = by_role(clean.specs)["village-cpe"]
+    b_address = clean.specs[villages[-1]].interfaces[0][1].split("/")[0]
+    county = first(clean, "aggregation")
+    changes = [
+        {
+            town: insert_after(
+                clean.configs[town], "interface GigabitEthernet0/0/1", " nat outbound 2000"
+            )[0]
+        },
+        {
+            town: insert_after(
+                clean.configs[town],
+                "interface GigabitEthernet0/0/1",
+                " ip binding vpn-instance ZW-RS",
+            )[0]
+        },
+        {
+            county: replace(
+                clean.configs[county],
+                " ip address 10.111.",
+                " ip address 10.200.9.1 255.255.255.252",
+            )[0]
+        },
+        {
+            town: replace(
+                clean.configs[town],
+                "ip route-static 0.0.0.0",
+                f"ip route-static 0.0.0.0 0.0.0.0 {b_address}",
+            )[0]
+        },
+        {
+            town: replace(
+                clean.configs[town],
+                "  vpn-target 65001:100 export-extcommunity",
+                "  vpn-target 65001:199 export-extcommunity",
+            )[0]
+        },
+    ]
+    for change in changes:
+        fast = check_change(model, change)
+        full = check_network(build_model({**clean.configs, **change}, clean.context))
+        assert _lines(fast) == _lines(full), change.keys()
+        # and back again: the gate on the changed model returns to the clean verdict
+        after = model.with_devices(
+            {n: build_model(change, clean.context).devices[n] for n in change}
+        )
+        assert _lines(check_change(after, {n: clean.configs[n] for n in change})) == []
