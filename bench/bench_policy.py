@@ -7,7 +7,8 @@ Generates clean configurations (all four platforms) for the seeded city
   hier_config's own ``get_hconfig``, on the same texts (ratio);
 * the model (tree + extraction) of every device;
 * ``check_network`` over the whole city (cold: every device checked);
-* the whole city end to end (model + check; goal <= 2 s);
+* the whole city end to end (model + check; goal <= 2 s), and again with the
+  parsed models cached by text and one file changed;
 * ``check_change`` with one township router's proposed configuration (goal <= 100 ms).
 
     nice -n 10 .venv/bin/python bench/bench_policy.py [--divisions CSV] [--villages-per-township 18]
@@ -89,7 +90,7 @@ def main() -> None:
     )
 
     t_model = timed(lambda: build_model(texts, c.context, platforms), repeat)
-    model = build_model(texts, c.context, platforms)
+    model = build_model(texts, c.context, platforms, freeze=True)
     print(f"model (tree + extraction)      {t_model:8.3f} s")
 
     def cold_check() -> None:
@@ -106,6 +107,17 @@ def main() -> None:
     print(f"whole city end to end          {t_city:8.3f} s   (goal <= 2 s)")
 
     town = by_role(c.specs)["township-router"][0]
+    cache: dict[tuple[str, str | None, int, str], object] = {}
+    build_model(texts, c.context, platforms, cache, freeze=True)  # type: ignore[arg-type]
+    edited = dict(texts)
+    edited[town] = texts[town].replace("#\n", "#\n", 1) + "\n"
+
+    def recheck() -> None:
+        check_network(build_model(edited, c.context, platforms, cache))  # type: ignore[arg-type]
+
+    t_recheck = timed(recheck, repeat)
+    print(f"whole city again, 1 file new   {t_recheck:8.3f} s   (parsed models cached by text)")
+
     proposed = texts[town].replace(
         f"interface {c.specs[town].interfaces[0][0]}\n",
         f"interface {c.specs[town].interfaces[0][0]}\n nat outbound 2000\n",
@@ -120,7 +132,7 @@ def main() -> None:
         assert not verdict.allowed
     print(
         f"check_change, one device       {statistics.median(samples) * 1000:8.1f} ms median,"
-        f" {max(samples) * 1000:.1f} ms max   (goal <= 100 ms)"
+        f" {max(samples) * 1000:.1f} ms max, first {samples[0] * 1000:.1f} ms   (goal <= 100 ms)"
     )
 
 

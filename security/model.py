@@ -14,8 +14,10 @@ small shared handlers, never ``if vendor ==`` branches here.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -231,6 +233,22 @@ class Device:
 
     def default_routes(self) -> list[StaticRoute]:
         return [r for r in self.routes if r.is_default]
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic collector while a city's worth of long-lived objects is made.
+
+    Measured (bench/bench_policy.py): with millions of live model objects the
+    collector rescans them over and over, several times the work itself.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_device(

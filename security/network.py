@@ -27,6 +27,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,12 @@ class NetworkContext:
         return self.nodes.get(name) or NodeInfo(name, level=self.level)
 
     def egress_nodes(self) -> list[str]:
-        return sorted(n.name for n in self.nodes.values() if n.role == EGRESS_ROLE)
+        """Names of the nodes holding the egress role, sorted (computed once)."""
+        return list(self._egress)
+
+    @cached_property
+    def _egress(self) -> tuple[str, ...]:
+        return tuple(sorted(n.name for n in self.nodes.values() if n.role == EGRESS_ROLE))
 
     def ancestors(self, name: str) -> list[str]:
         """Parents of ``name`` up to the top (cycles cut)."""
