@@ -18,7 +18,7 @@ Why the lines are fed by this module rather than by ``hier_config.get_hconfig``
   comment);
 * hier_config's Comware driver keeps the ``#`` lines, so ``get_hconfig`` raises
   ``DuplicateChildError`` on every Comware 7 dump;
-* it is 2.5x faster than ``get_hconfig`` on the same text (one combined regex of
+* it is 1.6-2.9x faster than ``get_hconfig`` on the same text (one combined regex of
   the driver's own per-line rules instead of one ``re.sub`` per rule and line),
   which the city-wide policy check needs.
 
