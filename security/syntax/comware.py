@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from security.configtree import TreeSyntax
 from security.syntax import common as c
+from security.syntax import mgmt as m
 from security.syntax.base import Syntax
 
 TREE = TreeSyntax(
@@ -22,28 +23,28 @@ COMWARE7 = Syntax(
         ("ip vpn-instance", c.vrf_section("route-distinguisher", "vpn-target", c.vpn_target)),
         ("ip route-static", c.static_route(2, "vpn-instance", frozenset({"public"}))),
         ("acl", c.acl_section),
-        ("local-user", c.local_user_section),
+        ("local-user", m.local_user_section),
         ("password-control enable", c.flag("password_control")),
-        ("password-control login-attempt", c.lockout_comware),
-        ("line vty", c.vty_section),
+        ("password-control login-attempt", m.lockout_comware),
+        ("line vty", m.vty_section),
         ("ssh server enable", c.flag("ssh")),
-        ("ssh server acl", c.ssh_acl),
+        ("ssh server acl", m.ssh_acl),
         ("telnet server enable", c.flag("telnet")),
         ("undo telnet server enable", c.flag("telnet_disabled")),
         ("snmp-agent", c.flag("snmp_enabled")),
-        ("snmp-agent sys-info version", c.snmp_versions),
-        ("snmp-agent community", c.snmp_community),
-        ("snmp-agent group v3", c.snmp_group(4, "acl")),
-        ("snmp-agent usm-user v3", c.snmp_user(3, "acl")),
-        ("info-center loghost", c.host_at("syslog")),
+        ("snmp-agent sys-info version", m.snmp_versions),
+        ("snmp-agent community", m.snmp_community),
+        ("snmp-agent group v3", m.snmp_group(4, "acl")),
+        ("snmp-agent usm-user v3", m.snmp_user(3, "acl")),
+        ("info-center loghost", m.host_at("syslog")),
         ("ntp-service enable", c.flag("ntp_enabled")),
-        ("ntp-service unicast-server", c.host_at("ntp")),
-        ("header login", c.banner),
+        ("ntp-service unicast-server", m.host_at("ntp")),
+        ("header login", m.banner),
         ("ip http enable", c.collect("http")),
         ("ftp server enable", c.collect("ftp")),
         (
             "security-policy ip",
-            c.policy_rule_section({"pass": "permit", "drop": "deny"}, ("logging enable",)),
+            m.policy_rule_section({"pass": "permit", "drop": "deny"}, ("logging enable",)),
         ),
     ),
     interface=(

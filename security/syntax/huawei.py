@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from security.configtree import TreeSyntax
 from security.syntax import common as c
+from security.syntax import mgmt as m
 from security.syntax.base import Syntax, Table
 
 TREE = TreeSyntax(
@@ -21,30 +22,30 @@ TOP: Table = (
     ("ip vpn-instance", c.vrf_section("route-distinguisher", "vpn-target", c.vpn_target)),
     ("ip route-static", c.static_route(2, "vpn-instance", frozenset({"public"}))),
     ("acl", c.acl_section),
-    ("aaa", c.aaa_section),
-    ("local-aaa-user wrong-password", c.lockout_vrp),
+    ("aaa", m.aaa_section),
+    ("local-aaa-user wrong-password", m.lockout_vrp),
     ("undo local-aaa-user wrong-password", c.flag("lockout_disabled")),
-    ("user-interface vty", c.vty_section),
+    ("user-interface vty", m.vty_section),
     ("stelnet server enable", c.flag("ssh")),
     ("ssh server enable", c.flag("ssh")),
-    ("ssh server acl", c.ssh_acl),
+    ("ssh server acl", m.ssh_acl),
     ("ssh server-source", c.ignore),
     ("telnet server enable", c.flag("telnet")),
     ("telnet server disable", c.flag("telnet_disabled")),
     ("undo telnet server enable", c.flag("telnet_disabled")),
     ("snmp-agent", c.flag("snmp_enabled")),
-    ("snmp-agent sys-info version", c.snmp_versions),
-    ("snmp-agent community", c.snmp_community),
-    ("snmp-agent group v3", c.snmp_group(4, "acl")),
-    ("snmp-agent usm-user v3", c.snmp_user(3, "acl")),
-    ("snmp-agent acl", c.snmp_acl),
-    ("info-center loghost", c.host_at("syslog")),
-    ("ntp-service unicast-server", c.host_at("ntp")),
-    ("ntp unicast-server", c.host_at("ntp")),
-    ("header login", c.banner),
+    ("snmp-agent sys-info version", m.snmp_versions),
+    ("snmp-agent community", m.snmp_community),
+    ("snmp-agent group v3", m.snmp_group(4, "acl")),
+    ("snmp-agent usm-user v3", m.snmp_user(3, "acl")),
+    ("snmp-agent acl", m.snmp_acl),
+    ("info-center loghost", m.host_at("syslog")),
+    ("ntp-service unicast-server", m.host_at("ntp")),
+    ("ntp unicast-server", m.host_at("ntp")),
+    ("header login", m.banner),
     ("http server enable", c.collect("http")),
     ("ftp server enable", c.collect("ftp")),
-    ("security-policy", c.policy_rule_section({}, ("policy logging", "session logging"))),
+    ("security-policy", m.policy_rule_section({}, ("policy logging", "session logging"))),
 )
 
 INTERFACE: Table = (

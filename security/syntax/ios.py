@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from security.configtree import TreeSyntax
 from security.syntax import common as c
+from security.syntax import mgmt as m
 from security.syntax.base import Syntax
 
 TREE = TreeSyntax(
@@ -26,24 +27,24 @@ IOS = Syntax(
         ("access-list", c.ios_numbered_acl),
         ("ip nat inside source", c.collect("nat_global")),
         ("aaa new-model", c.flag("aaa")),
-        ("aaa local authentication attempts", c.lockout_ios),
-        ("login block-for", c.lockout_ios),
-        ("username", c.ios_username),
-        ("enable secret", c.ios_enable),
-        ("enable password", c.ios_enable),
+        ("aaa local authentication attempts", m.lockout_ios),
+        ("login block-for", m.lockout_ios),
+        ("username", m.ios_username),
+        ("enable secret", m.ios_enable),
+        ("enable password", m.ios_enable),
         ("service password-encryption", c.flag("password_encryption")),
-        ("line vty", c.vty_section),
+        ("line vty", m.vty_section),
         ("ip ssh", c.flag("ssh")),
-        ("snmp-server community", c.ios_community),
-        ("snmp-server group", c.snmp_group(4, "access")),
-        ("snmp-server user", c.snmp_user(2, "access")),
-        ("logging host", c.host_at("syslog")),
-        ("ntp server", c.host_at("ntp")),
-        ("banner login", c.banner),
-        ("banner motd", c.banner),
+        ("snmp-server community", m.ios_community),
+        ("snmp-server group", m.snmp_group(4, "access")),
+        ("snmp-server user", m.snmp_user(2, "access")),
+        ("logging host", m.host_at("syslog")),
+        ("ntp server", m.host_at("ntp")),
+        ("banner login", m.banner),
+        ("banner motd", m.banner),
         ("ip http server", c.collect("http")),
         ("ftp-server enable", c.collect("ftp")),
-        ("policy-map type inspect", c.ios_inspect_policy),
+        ("policy-map type inspect", m.ios_inspect_policy),
     ),
     interface=(
         ("description", c.if_description),
