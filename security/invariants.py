@@ -21,8 +21,9 @@ def _ev(device: Device, *srcs: Src | None) -> tuple[Evidence, ...]:
 
 
 def _single_egress_local(d: Device, ctx: NetworkContext) -> Iterable[Violation]:
-    if ctx.node(d.name).role == EGRESS_ROLE:
-        return
+    node = ctx.node(d.name)
+    if node.role == EGRESS_ROLE or node.network != "extranet":
+        return  # the intranet is judged by its air gap
     inv = "single-egress"
     for iface in d.interfaces.values():
         for nat in iface.nat_outbound:

@@ -176,3 +176,25 @@ def test_baseline_offline(tmp_path: Path) -> None:
     assert "cannot read" in one_line_error(
         egovnet("baseline", "--config", str(tmp_path / "none.cfg"), cwd=tmp_path)
     )
+
+
+def test_intent_against_the_inventory(tmp_path: Path) -> None:
+    """``--inventory``: the seeded inventory's roles, parents, zones and links judge the files."""
+    seeded = egovnet("inventory", "seed", cwd=tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    c = city(None, 18)  # what ``inventory seed`` builds: the example city, 18 villages each
+    work = tmp_path / "configs"
+    work.mkdir()
+    for code, text in c.configs.items():
+        (work / f"{code}.cfg").write_text(text)
+    proc = egovnet("policy", "check", "--configs", str(work), "--inventory", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    town = by_role(c.specs)["township-router"][0]
+    text, line = insert_after(
+        c.configs[town], "interface GigabitEthernet0/0/1", " nat outbound 2000"
+    )
+    (work / f"{town}.cfg").write_text(text)
+    proc = egovnet("policy", "check", "--configs", str(work), "--inventory", "--json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    (v,) = json.loads(proc.stdout)["violations"]
+    assert (v["invariant"], v["device"], v["lines"][-1]["line"]) == ("single-egress", town, line)
