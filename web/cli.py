@@ -40,6 +40,7 @@ from inventory.clictx import COMPONENTS_KEY, os_error_line
 #: name -> (module, attribute, short help shown by ``egovnet --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "alarms": ("monitoring.cli_ops", "alarms_cmd", "List alarms, newest first."),
+    "baseline": ("security.cli", "baseline_cmd", "等保 baseline B1-B13 on device configurations."),
     "demo": (
         "web.demo",
         "demo_cmd",
@@ -57,6 +58,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "lab": ("lab.cli", "lab_cli", "The emulated extranet: SSH devices and SNMP agents."),
     "monitor": ("monitoring.cli", "monitor_cli", "Scheduled SNMP polling into InfluxDB."),
+    "policy": ("security.cli", "policy_cli", "Isolation and single-egress policy checks."),
     "poll": ("monitoring.cli", "poll_cmd", "Poll devices over SNMP once and write their points."),
     "report": ("monitoring.cli_ops", "report_cli", "Reports for operators."),
 }

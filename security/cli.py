@@ -1,0 +1,236 @@
+"""``egovnet policy check`` and ``egovnet baseline`` (plain click, composed by ``web``).
+
+Exit status: 0 clean, 1 violations or findings, 2 bad input (usage, unreadable
+files, a configuration or NETWORK.yaml that cannot be understood), with a
+one-line ``file:line: message`` and no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import SecurityError
+from .network import ROLES, NetworkContext, NodeInfo, load_network_file
+from .syntax import SYNTAXES
+
+#: Files of a configuration folder that are never configurations.
+SKIPPED_NAMES = frozenset({"NETWORK.yaml", "NETWORK.yml"})
+
+
+class InputError(click.ClickException):
+    """Bad input: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+
+def read_text(path: Path) -> str:
+    """A configuration file's text: UTF-8, else GB18030 (Chinese device exports)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: neither UTF-8 nor GB18030 text")
+
+
+def config_files(folder: Path, context: NetworkContext) -> dict[str, Path]:
+    """Device name -> file of every configuration in ``folder`` (as NETWORK.yaml names them)."""
+    if not folder.is_dir():
+        raise InputError(f"--configs: {folder} is not a folder")
+    files = {
+        p.name: p
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".") and p.name not in SKIPPED_NAMES
+    }
+    if not files:
+        raise InputError(f"--configs: {folder} holds no configuration files")
+    if context.files:
+        unlisted = sorted(set(files) - set(context.files))
+        if unlisted:
+            raise InputError(
+                f"{context.source}: devices: {unlisted[0]!r} is in {folder} but not listed"
+            )
+        missing = sorted(set(context.files) - set(files))
+        if missing:
+            raise InputError(f"{context.source}: devices: {missing[0]!r} is not in {folder}")
+        return {context.files[name]: path for name, path in files.items()}
+    return {Path(name).stem: path for name, path in files.items()}
+
+
+def _inventory_context(ctx: click.Context) -> NetworkContext:
+    """The intent: roles, zones, links and blocks of the configured inventory."""
+    from inventory.clictx import component
+    from inventory.errors import InventoryError
+    from inventory.state import load_state
+
+    from .network import context_from_state
+
+    try:
+        inventory = component(ctx, "inventory")
+        inventory.ensure_schema()
+        with inventory.sessions() as session:
+            state, _ = load_state(session)
+    except InventoryError as exc:
+        raise InputError(str(exc)) from None
+    return context_from_state(state, inventory.settings.ipam)
+
+
+def _load(
+    ctx: click.Context, configs: Path, network: Path | None, use_inventory: bool
+) -> tuple[Any, NetworkContext]:
+    from .model import parse_device
+    from .policy import NetworkModel
+
+    if network is not None and use_inventory:
+        raise click.UsageError("give --network or --inventory, not both")
+    try:
+        if network is not None:
+            context = load_network_file(network, SYNTAXES)
+        elif use_inventory:
+            context = _inventory_context(ctx)
+        else:
+            context = NetworkContext()
+        model = NetworkModel(context)
+        for name, path in config_files(configs, context).items():
+            platform = context.node(name).platform
+            model.devices[name] = parse_device(
+                read_text(path), platform, name=name, source=str(path)
+            )
+    except SecurityError as exc:
+        raise InputError(str(exc)) from None
+    return model, context
+
+
+def _print_evidence(lines: Iterable[Any]) -> None:
+    for e in lines:
+        click.echo(f"    {e.source}:{e.line}: {e.text}")
+
+
+@click.group("policy")
+def policy_cli() -> None:
+    """Isolation and single-egress policy (the four invariants of the extranet)."""
+
+
+@policy_cli.command("check")
+@click.option(
+    "--configs",
+    "configs",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder of configuration files (one device each).",
+)
+@click.option(
+    "--network",
+    "network",
+    type=click.Path(path_type=Path),
+    help="NETWORK.yaml: roles, parents, blocks (see docs/SECURITY.md).",
+)
+@click.option(
+    "--inventory",
+    "use_inventory",
+    is_flag=True,
+    help="Judge against the inventory (files named by node code).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@click.pass_context
+def policy_check_cmd(
+    ctx: click.Context, configs: Path, network: Path | None, use_inventory: bool, as_json: bool
+) -> None:
+    """Check configurations against the four invariants; exit 1 on violations."""
+    from .policy import check_network
+
+    model, _ = _load(ctx, configs, network, use_inventory)
+    verdict = check_network(model)
+    if as_json:
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for v in verdict.violations:
+            where = f"{v.lines[0].source}:{v.lines[0].line}" if v.lines else (v.device or "network")
+            click.echo(f"{where}: [{v.invariant}] {v.device or 'network'}: {v.why}")
+            _print_evidence(v.lines)
+            for obs in v.observations:
+                click.echo(f"    observed: {obs}")
+        click.echo(
+            f"{len(verdict.violations)} violation(s) in {verdict.devices} device(s)"
+            if verdict.violations
+            else f"no violation in {verdict.devices} device(s)"
+        )
+    ctx.exit(1 if verdict.violations else 0)
+
+
+@click.command("baseline")
+@click.option(
+    "--config",
+    "configs",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    required=True,
+    help="A configuration file (repeatable).",
+)
+@click.option(
+    "--platform",
+    type=click.Choice(sorted(SYNTAXES)),
+    help="Platform (detected from the text when absent).",
+)
+@click.option(
+    "--role", type=click.Choice(ROLES), help="Role of the device (B13 applies to firewalls)."
+)
+@click.option(
+    "--level",
+    type=click.Choice(["2", "3"]),
+    default="3",
+    show_default=True,
+    help="等保 level: 2 (二级) or 3 (三级).",
+)
+@click.option("--department", help="Owning department, shown in findings.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_context
+def baseline_cmd(
+    ctx: click.Context,
+    configs: tuple[Path, ...],
+    platform: str | None,
+    role: str | None,
+    level: str,
+    department: str | None,
+    as_json: bool,
+) -> None:
+    """Check 等保 baseline B1-B13 on configuration files; exit 1 on findings."""
+    from .baseline import check_baseline
+    from .model import parse_device
+
+    findings = []
+    for path in configs:
+        name = path.stem
+        context = NetworkContext(
+            nodes={
+                name: NodeInfo(name, role=role or "core", level=int(level), department=department)
+            },
+            level=int(level),
+        )
+        try:
+            device = parse_device(read_text(path), platform, name=name, source=str(path))
+        except SecurityError as exc:
+            raise InputError(str(exc)) from None
+        findings += check_baseline(device, context=context)
+    if as_json:
+        click.echo(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, indent=2))
+    else:
+        for f in findings:
+            where = f"{f.evidence[0].source}:{f.evidence[0].line}" if f.evidence else f.source
+            dept = f" ({f.department})" if f.department else ""
+            click.echo(f"{where}: {f.check} {f.severity} {f.device}{dept}: {f.why}")
+            _print_evidence(f.evidence)
+            click.echo("    fix:")
+            for line in f.fix:
+                click.echo(f"      {line}")
+        click.echo(f"{len(findings)} finding(s) in {len(configs)} configuration(s), level {level}")
+    ctx.exit(1 if findings else 0)
