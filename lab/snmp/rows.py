@@ -162,7 +162,7 @@ def build_lldp_rows(spec: LabDeviceSpec, network: LabNetwork) -> list[LldpRow]:
             LldpRow(
                 local=iface,
                 chassis=chassis,
-                port_id=peer_port.encode(),
+                port_id=if_name(pplat, peer_port).encode(),
                 port_desc=(
                     remote.description if remote and remote.description else peer_port
                 ).encode(),

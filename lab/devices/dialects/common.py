@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lab.model import LabInterface, LabRoute, chassis_mac, routing_table, stable_mac
+from lab.snmp.platforms import if_name, platform
 
 if TYPE_CHECKING:
     from lab.devices.device import LabDevice
@@ -23,6 +24,8 @@ class Neighbor:
     #: MAC of the peer's interface (ARP), and the peer's chassis id (LLDP).
     mac: str
     chassis: str
+    #: The LLDP port id the peer advertises (IOS: the short name ``Gi0/1``).
+    port_id: str
 
 
 def mac_digits(mac: str) -> str:
@@ -82,6 +85,11 @@ def neighbors(device: LabDevice) -> list[Neighbor]:
                 address=peer_if.address if peer_if else None,
                 mac=peer_if.mac if peer_if else stable_mac(iface.peer_device),
                 chassis=chassis_mac(peer.spec) if peer else stable_mac(iface.peer_device),
+                port_id=(
+                    if_name(platform(peer.spec.platform), iface.peer_interface)
+                    if peer
+                    else iface.peer_interface
+                ),
             )
         )
     return result
