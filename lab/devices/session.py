@@ -11,6 +11,7 @@ from collections.abc import Callable
 import asyncssh
 
 from lab.devices import commands as _commands  # noqa: F401  (registers handlers)
+from lab.devices import commands_comware as _commands_comware  # noqa: F401
 from lab.devices import commands_ios as _commands_ios  # noqa: F401
 from lab.devices.config_tree import ConfigNode
 from lab.devices.device import CommandRecord, LabDevice

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lab.devices.dialects import comware_show
 from lab.devices.dialects.common import (
     configured_address,
     configured_description,
@@ -16,7 +17,6 @@ from lab.devices.dialects.common import (
     shorten,
     spec_interface,
     split_address,
-    uptime_parts,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def comware_initial_config(device: LabDevice) -> str:
     """A realistic Comware 7 configuration for the spec."""
     spec = device.spec
     lines = [
-        "version 7.1.064, Release 0427P22",
+        f"version {comware_show.SOFTWARE}",
         f"sysname {spec.hostname}",
         "clock timezone Beijing add 08:00:00",
         "lldp global enable",
@@ -86,21 +86,11 @@ class ComwareViews:
 
     def version(self, device: LabDevice) -> str:
         """``display version``."""
-        weeks, days, hours, minutes = uptime_parts(device.uptime_seconds())
-        model = device.spec.model or "S5560X-30C-EI"
-        return (
-            "H3C Comware Software, Version 7.1.064, Release 0427P22\n"
-            "Copyright (c) 2004-2021 New H3C Technologies Co., Ltd. All rights reserved.\n"
-            f"H3C {model} uptime is {weeks} weeks, {days} days, {hours} hours, "
-            f"{minutes} minutes\nLast reboot reason : Cold reboot\n"
-        )
+        return comware_show.version(device)
 
     def serial(self, device: LabDevice) -> str:
         """``display device manuinfo``."""
-        return (
-            f"Slot 1 CPU 0:\nDEVICE_NAME          : {device.spec.model}\n"
-            f"DEVICE_SERIAL_NUMBER : {device.spec.serial or '210235A1' + device.spec.code}\n"
-        )
+        return comware_show.manuinfo(device)
 
     def running(self, device: LabDevice, lines: list[str]) -> str:
         """``display current-configuration``."""
@@ -183,13 +173,7 @@ class ComwareViews:
 
     def lldp(self, device: LabDevice) -> str:
         """``display lldp neighbor-information list``."""
-        rows = [f"{'Chassis ID':<16}{'Local Interface':<16}{'Port ID':<22}System Name"]
-        for n in neighbors(device):
-            rows.append(
-                f"{mac_dashed(n.mac):<16}{short_name(n.local.name):<16}"
-                f"{n.interface:<22}{n.hostname}"
-            )
-        return "\n".join(rows) + "\n"
+        return comware_show.lldp_list(device)
 
     def arp(self, device: LabDevice) -> str:
         """``display arp``."""
