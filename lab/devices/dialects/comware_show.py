@@ -334,3 +334,104 @@ def interface_description(device: LabDevice) -> str:
             f"{addr[0] if addr else '--':<16}{configured_description(device, name)}".rstrip()
         )
     return "\n".join(rows) + "\n"
+
+
+def _interface_addresses(device: LabDevice, name: str) -> list[ipaddress.IPv4Interface]:
+    node = device.running.child(f"interface {name}")
+    found = []
+    for child in node.children if node else []:
+        words = child.text.split()
+        if words[:2] == ["ip", "address"] and len(words) >= 4:
+            found.append(ipaddress.IPv4Interface(f"{words[2]}/{words[3]}"))
+    return found
+
+
+def _bound_vpn(device: LabDevice, name: str) -> str | None:
+    node = device.running.child(f"interface {name}")
+    for child in node.children if node else []:
+        if child.text.startswith("ip binding vpn-instance "):
+            return child.text.split()[-1]
+    return None
+
+
+#: (destination, proto, preference, cost, next hop, interface), as Comware 7 lists them.
+Route = tuple[ipaddress.IPv4Network, str, int, int, str, str]
+_SYSTEM: tuple[tuple[str, str, str], ...] = (
+    ("0.0.0.0/32", "127.0.0.1", "InLoop0"),
+    ("127.0.0.0/8", "127.0.0.1", "InLoop0"),
+    ("127.0.0.0/32", "127.0.0.1", "InLoop0"),
+    ("127.0.0.1/32", "127.0.0.1", "InLoop0"),
+    ("127.255.255.255/32", "127.0.0.1", "InLoop0"),
+    ("224.0.0.0/4", "0.0.0.0", "NULL0"),
+    ("224.0.0.0/24", "0.0.0.0", "NULL0"),
+    ("255.255.255.255/32", "127.0.0.1", "InLoop0"),
+)
+
+
+def routing_table(device: LabDevice) -> list[Route]:
+    """The public routing table: direct routes of up interfaces, reachable statics."""
+    routes: dict[tuple[ipaddress.IPv4Network, str], Route] = {}
+
+    def add(net: ipaddress.IPv4Network, proto: str, pre: int, hop: str, via: str) -> None:
+        routes.setdefault((net, proto), (net, proto, pre, 0, hop, via))
+
+    for dest, hop, via in _SYSTEM:
+        add(ipaddress.IPv4Network(dest), "Direct", 0, hop, via)
+    connected: list[ipaddress.IPv4Network] = []
+    for name in interface_names(device):
+        if _bound_vpn(device, name) or not interface_state(device, name)[1]:
+            continue
+        short = short_name(name)
+        for addr in _interface_addresses(device, name):
+            net, ip = addr.network, str(addr.ip)
+            connected.append(net)
+            add(net, "Direct", 0, ip, short)
+            add(ipaddress.IPv4Network(f"{ip}/32"), "Direct", 0, "127.0.0.1", "InLoop0")
+            if net.prefixlen < 31:
+                add(ipaddress.IPv4Network(f"{net.network_address}/32"), "Direct", 0, ip, short)
+                add(ipaddress.IPv4Network(f"{net.broadcast_address}/32"), "Direct", 0, ip, short)
+    for node in device.running.children:
+        words = node.text.split()
+        if words[:2] != ["ip", "route-static"] or len(words) < 5 or words[2] == "vpn-instance":
+            continue
+        try:
+            net = ipaddress.IPv4Network(f"{words[2]}/{words[3]}")
+        except ValueError:
+            continue
+        target, rest = words[4], words[5:]
+        pre = int(rest[rest.index("preference") + 1]) if "preference" in rest[:-1] else 60
+        if target[0].isdigit():
+            gateway = ipaddress.IPv4Address(target)
+            out_if = next(
+                (
+                    r[5]
+                    for r in routes.values()
+                    if r[1] == "Direct"
+                    and gateway in r[0]
+                    and r[0].prefixlen < 32
+                    and r[0] in connected
+                ),
+                None,
+            )
+            if out_if is None:
+                continue
+            add(net, "Static", pre, target, out_if)
+        elif target.upper().startswith("NULL"):
+            add(net, "Static", pre, "0.0.0.0", "NULL0")
+        elif interface_state(device, target)[1]:
+            add(net, "Static", pre, "0.0.0.0", short_name(target))
+    return sorted(routes.values(), key=lambda r: (int(r[0].network_address), r[0].prefixlen))
+
+
+def routes(device: LabDevice) -> str:
+    """``display ip routing-table``."""
+    table = routing_table(device)
+    rows = [
+        "",
+        f"Destinations : {len(table)}        Routes : {len(table)}",
+        "",
+        "Destination/Mask   Proto   Pre Cost        NextHop         Interface",
+    ]
+    for net, proto, pre, cost, hop, via in table:
+        rows.append(f"{net!s:<19}{proto:<8}{pre:<4}{cost:<12}{hop:<16}{via}")
+    return "\n".join(rows) + "\n"

@@ -8,7 +8,6 @@ from lab.devices.dialects import comware_show
 from lab.devices.dialects.common import (
     configured_address,
     configured_description,
-    connected_routes,
     interface_names,
     interface_state,
     mac_dashed,
@@ -191,20 +190,7 @@ class ComwareViews:
 
     def routes(self, device: LabDevice) -> str:
         """``display ip routing-table``."""
-        entries = [r for r in connected_routes(device) if r.vrf is None]
-        rows = [
-            "",
-            f"Destinations : {len(entries)}        Routes : {len(entries)}",
-            "",
-            "Destination/Mask   Proto   Pre Cost        NextHop         Interface",
-        ]
-        pre = {"direct": 0, "static": 60, "ospf": 10, "bgp": 255}
-        for r in entries:
-            rows.append(
-                f"{r.prefix:<19}{r.protocol.capitalize():<8}{pre.get(r.protocol, 60):<4}"
-                f"{r.metric:<12}{r.next_hop:<16}{short_name(r.interface)}"
-            )
-        return "\n".join(rows) + "\n"
+        return comware_show.routes(device)
 
     def dir(self, device: LabDevice, path: str | None) -> str:
         """``dir [path]``."""

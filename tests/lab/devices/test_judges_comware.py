@@ -194,3 +194,31 @@ def test_save_asks_as_comware_does(conn: BaseConnection, fleet: DeviceFleet) -> 
     saved = fleet.call(lambda: fleet.device("CW7").flash.read("startup.cfg"))
     assert "description saved-by-save" in saved
     assert "10.113.0.6 255.255.255.252" in saved
+
+
+def test_routing_table_follows_configuration_and_link_state(conn: BaseConnection) -> None:
+    conn.send_config_set(["ip route-static 10.40.0.0 255.255.0.0 10.113.0.5 preference 70"])
+    try:
+        table = {
+            (r["network"], r["prefix_length"]): r for r in parsed(conn, "display ip routing-table")
+        }
+        pool = table[("10.40.0.0", "16")]
+        assert (pool["protocol"], pool["distance"], pool["metric"]) == ("Static", "70", "0")
+        assert (pool["nexthop_ip"], pool["nexthop_if"]) == ("10.113.0.5", "GE1/0/1")
+        direct = table[("10.113.0.4", "30")]
+        assert (direct["protocol"], direct["nexthop_ip"]) == ("Direct", "10.113.0.6")
+        assert table[("10.113.0.6", "32")]["nexthop_if"] == "InLoop0"
+        conn.send_config_set(["interface GigabitEthernet1/0/1", "shutdown"])
+        after = {
+            (r["network"], r["prefix_length"]) for r in parsed(conn, "display ip routing-table")
+        }
+        assert ("10.113.0.4", "30") not in after and ("10.40.0.0", "16") not in after
+    finally:
+        conn.send_config_set(
+            [
+                "interface GigabitEthernet1/0/1",
+                "undo shutdown",
+                "quit",
+                "undo ip route-static 10.40.0.0 16 10.113.0.5",
+            ]
+        )
