@@ -8,8 +8,9 @@ Software
     ``flash:/S5560X_EI-CMW710-BOOT-R6635P07.bin`` and ``...-SYSTEM-R6635P07.bin``.
 Ports
     ``GigabitEthernet1/0/1`` to ``GigabitEthernet1/0/24`` (1000BASE-T, 1 Gb/s)
-    and ``Ten-GigabitEthernet1/0/25`` to ``1/0/28`` (SFP+); addressed ports run
-    ``port link-mode route``. LLDP advertises the full port name and the base
+    and ``Ten-GigabitEthernet1/0/25`` to ``1/0/28`` (SFP+); a lab device has the
+    GE ports of its spec (23 from :mod:`lab.topology`), listed alike by every
+    interface view and IF-MIB; addressed ports run ``port link-mode route``. LLDP advertises the full port name and the base
     MAC (the chassis id of :func:`lab.model.chassis_mac`).
 
 ``display version``, ``display device [manuinfo]``, the configuration's

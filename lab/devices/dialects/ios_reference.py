@@ -9,7 +9,10 @@ Software
     :mod:`inventory.platforms`.
 Ports
     ``GigabitEthernet0/1`` to ``GigabitEthernet0/24``: 10/100/1000BASE-T copper,
-    1 Gb/s each (``show interfaces status`` type ``10/100/1000BaseTX``). Ports that
+    1 Gb/s each (``show interfaces status`` type ``10/100/1000BaseTX``). A lab
+    device has the ports of its spec (:mod:`lab.topology` gives 23: those its
+    links and LANs use, then spares); ``show version``'s port count, the
+    interface views and IF-MIB all list exactly those. Ports that
     carry an address are routed ports (``no switchport``); the others are access
     ports in VLAN 1. ``Loopback0`` holds the management address. LLDP and CDP
     advertise the short port name (``Gi0/1``) as the port id.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lab.devices.dialects import ios_show
+from lab.devices.dialects import ios_reference, ios_show
 from lab.devices.dialects.common import (
     configured_address,
     configured_description,
@@ -17,7 +17,7 @@ from lab.devices.dialects.common import (
     spec_interface,
     split_address,
 )
-from lab.devices.dialects.ios_routes import show_ip_route
+from lab.devices.dialects.ios_routes import interface_vrf, show_ip_route
 
 if TYPE_CHECKING:
     from lab.devices.device import LabDevice
@@ -137,7 +137,7 @@ class IosViews:
             mac = mac_dotted(spec.mac if spec else "00:00:0c:00:00:01")
             lines = [
                 f"{ifname} is {status}, line protocol is {'up' if oper else 'down'}",
-                f"  Hardware is CN Gigabit Ethernet, address is {mac} (bia {mac})",
+                f"  Hardware is {ios_reference.HARDWARE}, address is {mac} (bia {mac})",
             ]
             desc = configured_description(device, ifname)
             if desc:
@@ -165,17 +165,19 @@ class IosViews:
         return ios_show.lldp_brief(device)
 
     def arp(self, device: LabDevice) -> str:
-        """``show arp``: the device's own addresses on up interfaces, then its neighbours."""
+        """``show arp``: the global table's own addresses on up interfaces, then neighbours."""
         rows = ["Protocol  Address          Age (min)  Hardware Addr   Type   Interface"]
         for name in interface_names(device):
             addr = configured_address(device, name)
             spec = spec_interface(device, name)
+            if interface_vrf(device, name):
+                continue
             if addr and spec and interface_state(device, name)[1]:
                 rows.append(
                     f"Internet  {addr[0]:<17}{'-':>9}   {mac_dotted(spec.mac):<16}ARPA   {name}"
                 )
         for n in neighbors(device):
-            if n.address:
+            if n.address and not interface_vrf(device, n.local.name):
                 rows.append(
                     f"Internet  {n.address.split('/')[0]:<17}{1:>9}   "
                     f"{mac_dotted(n.mac):<16}ARPA   {n.local.name}"

@@ -140,6 +140,16 @@ def test_interfaces_and_addresses(conn: BaseConnection) -> None:
     ips = {r["interface"]: r for r in parsed(conn, "display ip interface")}
     assert ips["GigabitEthernet1/0/1"]["ip_address"] == ["10.113.0.6/30"]
     assert ips["GigabitEthernet1/0/1"]["line_status"] == "UP"
+    ifs = {r["interface"]: r for r in parsed(conn, "display interface")}
+    assert ifs["GigabitEthernet1/0/1"]["ip_address"] == ["10.113.0.6/30"]
+    assert ifs["GigabitEthernet1/0/1"]["hw_address"] == ["001e-f7aa-0301"]
+    assert ifs["GigabitEthernet1/0/1"]["description"] == "to IOSA"
+    (arp,) = parsed(conn, "display arp")
+    assert (arp["ip_address"], arp["mac_address"], arp["interface"]) == (
+        "10.113.0.5",
+        "001e-f7aa-0102",
+        "GE1/0/1",
+    )
     brief = {r["interface"]: r for r in parsed(conn, "display interface brief")}
     assert brief["GE1/0/1"]["main_ip"] == "10.113.0.6"
     # Golden (the template of "display ip interface" does not read the brief form).

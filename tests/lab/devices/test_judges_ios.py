@@ -191,6 +191,18 @@ def test_show_version_head_is_the_sysdescr(
     assert "15.2(4)E10" in head and "C3560E" in head
 
 
+def test_interfaces_and_arp(conn: BaseConnection) -> None:
+    ifs = {r["interface"]: r for r in parsed(conn, "show interfaces")}
+    assert ifs["GigabitEthernet0/1"]["hardware_type"] == ios_reference.HARDWARE
+    assert ifs["GigabitEthernet0/1"]["mac_address"] == "001e.f7aa.0101"
+    assert ifs["GigabitEthernet0/1"]["description"] == "to IOSB"
+    assert ifs["GigabitEthernet0/3"]["link_status"] == "down"
+    arp = {r["ip_address"]: r for r in parsed(conn, "show ip arp")}
+    assert arp["10.113.0.2"]["mac_address"] == "001e.f7aa.0201"
+    assert arp["10.113.0.1"]["age"] == "-"
+    assert "10.20.1.1" not in arp  # the VRF's entries are not in the global table
+
+
 def test_ip_interface_brief_and_detail(conn: BaseConnection) -> None:
     brief = {r["interface"]: r for r in parsed(conn, "show ip interface brief")}
     assert brief["GigabitEthernet0/1"]["ip_address"] == "10.113.0.1"
