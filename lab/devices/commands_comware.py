@@ -33,6 +33,8 @@ for _action, _render in (
     ("cw_vpn", comware_show.vpn_instances),
     ("cw_mac", comware_show.mac_address),
     ("cw_vlan", comware_show.vlan_brief),
+    ("cw_vlan_summary", comware_show.vlan_summary),
+    ("cw_vlan_all", comware_show.vlan_all),
     ("cw_if_description", comware_show.interface_description),
 ):
     handler(_action)(_show(_render))

@@ -296,14 +296,7 @@ def mac_address(device: LabDevice) -> str:
 
 def vlan_brief(device: LabDevice) -> str:
     """``display vlan brief``."""
-    vlans = sorted(
-        {1}
-        | {
-            int(node.text.split()[1])
-            for node in device.running.children
-            if node.text.split()[0] == "vlan" and node.text.split()[1].isdigit()
-        }
-    )
+    vlans = _vlans(device)
     ports = [short_name(n) for n in interface_names(device) if _layer2(device, n)]
     rows = [
         "Brief information about all VLANs:",
@@ -436,3 +429,48 @@ def routes(device: LabDevice) -> str:
     for net, proto, pre, cost, hop, via in table:
         rows.append(f"{net!s:<19}{proto:<8}{pre:<4}{cost:<12}{hop:<16}{via}")
     return "\n".join(rows) + "\n"
+
+
+def _vlans(device: LabDevice) -> list[int]:
+    found = {1}
+    for node in device.running.children:
+        words = node.text.split()
+        if words[0] == "vlan" and len(words) == 2 and words[1].isdigit():
+            found.add(int(words[1]))
+    return sorted(found)
+
+
+def vlan_summary(device: LabDevice) -> str:
+    """``display vlan``."""
+    vlans = _vlans(device)
+    listed = ", ".join(f"{v}(default)" if v == 1 else str(v) for v in vlans)
+    return f" Total VLANs: {len(vlans)}\n The VLANs include:\n {listed}\n"
+
+
+def vlan_all(device: LabDevice) -> str:
+    """``display vlan all``: each VLAN with its VLAN interface and member ports."""
+    ports = [n for n in interface_names(device) if _layer2(device, n)]
+    blocks = []
+    for vlan in _vlans(device):
+        svi = f"Vlan-interface{vlan}"
+        addr = configured_address(device, svi)
+        lines = [f" VLAN ID: {vlan}", " VLAN type: Static"]
+        if addr:
+            lines += [
+                " Route interface: Configured",
+                f" IPv4 address: {addr[0]}",
+                f" IPv4 subnet mask: {addr[1]}",
+            ]
+        else:
+            lines.append(" Route interface: Not configured")
+        name = f"VLAN {vlan:04d}"
+        node = device.running.child(f"vlan {vlan}")
+        for child in node.children if node else []:
+            if child.text.startswith("name "):
+                name = child.text[5:]
+        lines += [f" Description: VLAN {vlan:04d}", f" Name: {name}", " Tagged ports:   None"]
+        members = ports if vlan == 1 else []
+        lines.append(" Untagged ports: " + ("" if members else "None"))
+        lines += [f"    {p}" for p in members]
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)

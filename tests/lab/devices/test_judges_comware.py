@@ -181,6 +181,26 @@ def test_clock_cpu_memory_ntp_vpn_vlan_mac(conn: BaseConnection, fleet: DeviceFl
         conn.send_config_set(["undo ip vpn-instance ZW"])
     vlans = parsed(conn, "display vlan brief")
     assert [v["vlan_id"] for v in vlans] == ["1"]
+    conn.send_config_set(
+        [
+            "vlan 30",
+            "name gov",
+            "quit",
+            "interface Vlan-interface30",
+            "ip address 10.30.30.1 255.255.255.0",
+        ]
+    )
+    try:
+        every = {v["vlan_id"]: v for v in parsed(conn, "display vlan all")}
+        assert every["30"]["vlan_name"] == "gov"
+        assert (every["30"]["ipv4_address"], every["30"]["ipv4_subnet"]) == (
+            "10.30.30.1",
+            "255.255.255.0",
+        )
+        assert every["1"]["route_interface"] == "Not configured"
+        assert "1(default), 30" in conn.send_command("display vlan")
+    finally:
+        conn.send_config_set(["undo interface Vlan-interface30", "undo vlan 30"])
     table = conn.send_command("display mac-address")
     assert table.splitlines()[0].split() == [
         "MAC",

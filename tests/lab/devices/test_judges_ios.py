@@ -28,6 +28,7 @@ from .conftest import CLOCK_FACTOR, connect
 
 LLDP_LOC_CHASSIS = "1.0.8802.1.1.2.1.3.2.0"
 LLDP_REM = "1.0.8802.1.1.2.1.4.1.1"
+LLDP_LOC_PORT_ID = "1.0.8802.1.1.2.1.3.7.1.3"
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 DEFAULT_NET = "0.0.0.0"  # noqa: S104 - a route, not a bind address
 
@@ -294,6 +295,8 @@ def test_chassis_id_is_the_same_in_cli_and_lldp_mib(
     assert cli["Gi0/1"]["chassis_id"].replace(".", "") == local
     remote_port = next(v for k, v in values.items() if k.startswith(f".{LLDP_REM}.7."))
     assert bytes.fromhex(remote_port.removeprefix("Hex-STRING: ").replace(" ", "")) == b"Gi0/1"
+    local_port = values[f".{LLDP_LOC_PORT_ID}.1"]  # lldpLocPortId of ifIndex 1
+    assert bytes.fromhex(local_port.removeprefix("Hex-STRING: ").replace(" ", "")) == b"Gi0/1"
 
 
 def test_interfaces_description_status_switchport(conn: BaseConnection) -> None:
