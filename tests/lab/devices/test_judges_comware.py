@@ -22,7 +22,9 @@ from lab.model import LabClock, LabNetwork, chassis_mac
 from lab.snmp import AgentThread, SnmpAgent
 
 from .conftest import CLOCK_FACTOR, connect
-from .test_judges_ios import SYS_DESCR, judge_specs
+from .test_judges_ios import LLDP_REM, SYS_DESCR, judge_specs
+
+LLDP_REM_NAME = f"{LLDP_REM}.9"  # lldpRemSysName
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +47,13 @@ def conn(fleet: DeviceFleet) -> Iterator[BaseConnection]:
     session = connect(fleet, "CW7", "hp_comware")
     yield session
     session.disconnect()
+
+
+def configure(conn: BaseConnection, lines: list[str]) -> str:
+    """``system-view``, the lines, ``return``; each waits for its prompt, not a fixed delay."""
+    out = [conn.send_command(line, expect_string=r"[\]>]\s*$") for line in ["system-view", *lines]]
+    out.append(conn.send_command("return", expect_string=r">\s*$"))
+    return "\n".join(out)
 
 
 def parsed(conn: BaseConnection, command: str) -> list[dict[str, Any]]:
@@ -70,21 +79,21 @@ def routes_static(fleet: DeviceFleet) -> list[str]:
 def test_route_static_is_stored_with_a_length_and_undone_in_either_form(
     conn: BaseConnection, fleet: DeviceFleet, typed: str, undo: str
 ) -> None:
-    conn.send_config_set([f"ip route-static 10.252.0.0 {typed} NULL0"])
+    configure(conn, [f"ip route-static 10.252.0.0 {typed} NULL0"])
     assert "ip route-static 10.252.0.0 16 NULL0" in routes_static(fleet)
     shown = conn.send_command("display current-configuration | include route-static")
     assert "ip route-static 10.252.0.0 16 NULL0" in shown.splitlines()
-    conn.send_config_set([f"undo ip route-static 10.252.0.0 {undo} NULL0"])
+    configure(conn, [f"undo ip route-static 10.252.0.0 {undo} NULL0"])
     assert not any("10.252.0.0" in line for line in routes_static(fleet))
 
 
 def test_address_with_a_length_prints_dotted(conn: BaseConnection) -> None:
-    conn.send_config_set(["interface GigabitEthernet1/0/2", "ip address 10.30.0.1 24"])
+    configure(conn, ["interface GigabitEthernet1/0/2", "ip address 10.30.0.1 24"])
     try:
-        this = conn.send_config_set(["interface GigabitEthernet1/0/2", "display this"])
+        this = configure(conn, ["interface GigabitEthernet1/0/2", "display this"])
         assert " ip address 10.30.0.1 255.255.255.0" in this
     finally:
-        conn.send_config_set(["interface GigabitEthernet1/0/2", "undo ip address"])
+        configure(conn, ["interface GigabitEthernet1/0/2", "undo ip address"])
 
 
 def test_version_is_one_platform(
@@ -124,14 +133,25 @@ def test_lldp_list_and_verbose(conn: BaseConnection, fleet: DeviceFleet) -> None
     assert verbose["neighbor_interface_description"] == "to CW7"
 
 
-def test_lldp_neighbour_ages_out_with_the_link(conn: BaseConnection, fleet: DeviceFleet) -> None:
+def test_lldp_neighbour_ages_out_with_the_link(
+    conn: BaseConnection, lab: tuple[DeviceFleet, AgentThread]
+) -> None:
+    fleet, agent = lab
+    endpoint = agent.serve(["CW7"])
+
+    def mib_names() -> str:
+        walk = run_netsnmp("snmpwalk", "-v2c", "-c", "public-lab", endpoint.label(), LLDP_REM_NAME)
+        return walk.stdout
+
+    assert "NY-IOSA" in mib_names()
     ios = connect(fleet, "IOSA", "cisco_ios")
     try:
         ios.send_config_set(["interface GigabitEthernet0/2", "shutdown"])
-        listing = conn.send_command("display lldp neighbor-information list")
-        assert "NY-IOSA" not in listing
+        assert "NY-IOSA" not in conn.send_command("display lldp neighbor-information list")
+        assert "NY-IOSA" not in mib_names()  # CLI and LLDP-MIB lose the neighbour together
         ios.send_config_set(["interface GigabitEthernet0/2", "no shutdown"])
         assert "NY-IOSA" in conn.send_command("display lldp neighbor-information list")
+        assert "NY-IOSA" in mib_names()
     finally:
         ios.disconnect()
 
@@ -173,22 +193,23 @@ def test_clock_cpu_memory_ntp_vpn_vlan_mac(conn: BaseConnection, fleet: DeviceFl
     memory = conn.send_command("display memory")
     assert f"Mem:    {comware_show.MEMORY_KB[0]:>10}{comware_show.MEMORY_KB[1]:>10}" in memory
     assert "Clock status: unsynchronized" in conn.send_command("display ntp-service status")
-    conn.send_config_set(["ip vpn-instance ZW", "route-distinguisher 100:1"])
+    configure(conn, ["ip vpn-instance ZW", "route-distinguisher 100:1"])
     try:
         (vpn,) = parsed(conn, "display ip vpn-instance")
         assert (vpn["name"], vpn["rd"]) == ("ZW", "100:1")
     finally:
-        conn.send_config_set(["undo ip vpn-instance ZW"])
+        configure(conn, ["undo ip vpn-instance ZW"])
     vlans = parsed(conn, "display vlan brief")
     assert [v["vlan_id"] for v in vlans] == ["1"]
-    conn.send_config_set(
+    configure(
+        conn,
         [
             "vlan 30",
             "name gov",
             "quit",
             "interface Vlan-interface30",
             "ip address 10.30.30.1 255.255.255.0",
-        ]
+        ],
     )
     try:
         every = {v["vlan_id"]: v for v in parsed(conn, "display vlan all")}
@@ -200,7 +221,7 @@ def test_clock_cpu_memory_ntp_vpn_vlan_mac(conn: BaseConnection, fleet: DeviceFl
         assert every["1"]["route_interface"] == "Not configured"
         assert "1(default), 30" in conn.send_command("display vlan")
     finally:
-        conn.send_config_set(["undo interface Vlan-interface30", "undo vlan 30"])
+        configure(conn, ["undo interface Vlan-interface30", "undo vlan 30"])
     table = conn.send_command("display mac-address")
     assert table.splitlines()[0].split() == [
         "MAC",
@@ -214,7 +235,7 @@ def test_clock_cpu_memory_ntp_vpn_vlan_mac(conn: BaseConnection, fleet: DeviceFl
 
 
 def test_save_asks_as_comware_does(conn: BaseConnection, fleet: DeviceFleet) -> None:
-    conn.send_config_set(["interface GigabitEthernet1/0/2", "description saved-by-save"])
+    configure(conn, ["interface GigabitEthernet1/0/2", "description saved-by-save"])
     first = conn.send_command("save", expect_string=r"\[Y/N\]:")
     assert "The current configuration will be written to the device. Are you sure?" in first
     second = conn.send_command("y", expect_string=r"key\):")
@@ -227,7 +248,7 @@ def test_save_asks_as_comware_does(conn: BaseConnection, fleet: DeviceFleet) -> 
 
 
 def test_routing_table_follows_configuration_and_link_state(conn: BaseConnection) -> None:
-    conn.send_config_set(["ip route-static 10.40.0.0 255.255.0.0 10.113.0.5 preference 70"])
+    configure(conn, ["ip route-static 10.40.0.0 255.255.0.0 10.113.0.5 preference 70"])
     try:
         table = {
             (r["network"], r["prefix_length"]): r for r in parsed(conn, "display ip routing-table")
@@ -238,17 +259,18 @@ def test_routing_table_follows_configuration_and_link_state(conn: BaseConnection
         direct = table[("10.113.0.4", "30")]
         assert (direct["protocol"], direct["nexthop_ip"]) == ("Direct", "10.113.0.6")
         assert table[("10.113.0.6", "32")]["nexthop_if"] == "InLoop0"
-        conn.send_config_set(["interface GigabitEthernet1/0/1", "shutdown"])
+        configure(conn, ["interface GigabitEthernet1/0/1", "shutdown"])
         after = {
             (r["network"], r["prefix_length"]) for r in parsed(conn, "display ip routing-table")
         }
         assert ("10.113.0.4", "30") not in after and ("10.40.0.0", "16") not in after
     finally:
-        conn.send_config_set(
+        configure(
+            conn,
             [
                 "interface GigabitEthernet1/0/1",
                 "undo shutdown",
                 "quit",
                 "undo ip route-static 10.40.0.0 16 10.113.0.5",
-            ]
+            ],
         )
