@@ -1,8 +1,9 @@
 """Platform facts: one place per platform, for the product and the lab alike.
 
 How a platform names its ports, VLAN interfaces and loopback, how it numbers
-ifIndex, how fast its uplink port is, its representative model, the command
-that shows its version and the largest SNMP message its agent sends. The
+ifIndex, how fast its uplink port is, its representative model and software
+release, the command that shows its version and the largest SNMP message its
+agent sends. The
 seeder, the lab's topology, the SNMP samples and the scale benchmark all read
 these instead of keeping their own copies.
 """
@@ -34,6 +35,9 @@ class PlatformFacts:
     show_version: str
     #: Largest SNMP message the platform's agent sends (its default packet size).
     snmp_max_message: int
+    #: The software release the platform runs, as ``show/display version`` prints it
+    #: (``15.2(4)E10``; ``7.1.070, Release 6635P07``); empty where not pinned here.
+    software: str = ""
 
     def port_name(self, n: int) -> str:
         """The name of port ``n``.
@@ -85,6 +89,7 @@ PLATFORMS: dict[str, PlatformFacts] = {
             model="S5560X-30C-EI",
             show_version="display version",
             snmp_max_message=1500,
+            software="7.1.070, Release 6635P07",
         ),
         PlatformFacts(
             slug="cisco_ios",
@@ -95,9 +100,10 @@ PLATFORMS: dict[str, PlatformFacts] = {
             if_index_offset=0,
             uplink_bps=GBIT,
             port_bps=GBIT,
-            model="ISR4331/K9",
+            model="WS-C3560X-24T-S",
             show_version="show version",
             snmp_max_message=1500,
+            software="15.2(4)E10",
         ),
     )
 }

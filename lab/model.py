@@ -11,7 +11,9 @@ compare computed rates with the configured profile.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -135,6 +137,32 @@ def routing_table(spec: LabDeviceSpec) -> list[LabRoute]:
             net = ipaddress.IPv4Interface(iface.address)
             routes.append(LabRoute(str(net.network), str(net.ip), iface.name, "direct", iface.vrf))
     return routes + list(spec.routes)
+
+
+_NO_MAC = re.compile(r"(?i)^(loop ?back|null|tunnel)")
+
+
+def stable_mac(name: str) -> str:
+    """A locally administered MAC derived from ``name`` (a device the lab does not emulate).
+
+    >>> stable_mac("NY-X") == stable_mac("NY-X"), stable_mac("NY-X")[:3]
+    (True, '02:')
+    """
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).digest()
+    return ":".join(f"{b:02x}" for b in (0x02, *digest[:5]))
+
+
+def chassis_mac(spec: LabDeviceSpec) -> str:
+    """The device's base MAC, its LLDP chassis id in every view (CLI and LLDP-MIB).
+
+    The MAC of its lowest-ifIndex interface that has one (not a loopback, tunnel
+    or null interface); a device without any gets :func:`stable_mac` of its code.
+    """
+    for iface in sorted(spec.interfaces, key=lambda i: i.index):
+        digits = "".join(c for c in iface.mac.lower() if c in "0123456789abcdef")
+        if len(digits) == 12 and int(digits, 16) and not _NO_MAC.match(iface.name):
+            return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+    return stable_mac(spec.code)
 
 
 @dataclass

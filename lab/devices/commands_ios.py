@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lab.devices.config_tree import ConfigNode, diff_trees, missing_lines
+from lab.devices.dialects import ios_show
+from lab.devices.dialects.common import interface_names
+from lab.devices.dialects.ios_routes import lookup, show_ip_route
 from lab.devices.editor import apply_line, build_tree
 from lab.devices.errors import FlashPathError
 from lab.devices.grammar import Failure, Match, caret_column
-from lab.devices.replies import Reply, ask, handler
+from lab.devices.replies import Handler, Reply, ask, handler
 
 if TYPE_CHECKING:
+    from lab.devices.device import LabDevice
     from lab.devices.session import Shell
 
 RUNNING = ("running-config", "system:running-config", "system:/running-config")
@@ -295,3 +300,61 @@ def _configure_revert_now(sh: Shell, m: Match) -> Reply:
     if not sh.device.revert_pending("configure revert now"):
         return Reply("%No Rollback Confirmed Change pending\n")
     return Reply("Rollback Done\n")
+
+
+# -- show commands of the Catalyst 3560-X beyond the shared views ----------------------
+def _show(render: Callable[[LabDevice], str]) -> Handler:
+    def run(sh: Shell, m: Match) -> Reply:
+        return Reply(render(sh.device))
+
+    return run
+
+
+for _action, _render in (
+    ("ios_interfaces_description", ios_show.interfaces_description),
+    ("ios_interfaces_status", ios_show.interfaces_status),
+    ("ios_interfaces_switchport", ios_show.interfaces_switchport),
+    ("ios_lldp_detail", ios_show.lldp_detail),
+    ("ios_cdp", ios_show.cdp_brief),
+    ("ios_cdp_detail", ios_show.cdp_detail),
+    ("ios_vrf", ios_show.show_vrf),
+    ("ios_cpu", ios_show.processes_cpu),
+    ("ios_memory", ios_show.memory_statistics),
+    ("ios_environment", ios_show.environment),
+    ("ios_temperature", ios_show.temperature_status),
+    ("ios_snmp_chassis", ios_show.snmp_chassis),
+    ("ios_mac_table", ios_show.mac_address_table),
+):
+    handler(_action)(_show(_render))
+
+
+@handler("ios_ip_interface")
+def _ip_interface(sh: Shell, m: Match) -> Reply:
+    name = m.args[0] if m.args else None
+    if name and name not in interface_names(sh.device):
+        return Reply(sh.error(m.line, Failure("unrecognized", 3)))
+    return Reply(ios_show.ip_interface(sh.device, name))
+
+
+@handler("ios_running_interface")
+def _running_interface(sh: Shell, m: Match) -> Reply:
+    text = ios_show.running_interface(sh.device, m.args[0])
+    if text is None:
+        return Reply(sh.error(m.line, Failure("unrecognized", 2)))
+    return Reply(text)
+
+
+@handler("ios_routes_vrf")
+def _routes_vrf(sh: Shell, m: Match) -> Reply:
+    if m.args[0] not in ios_show.vrfs(sh.device):
+        return Reply(f"% IP routing table {m.args[0]} does not exist\n")
+    return Reply(show_ip_route(sh.device, m.args[0]))
+
+
+@handler("ios_route_lookup", "ios_route_lookup_vrf")
+def _route_lookup(sh: Shell, m: Match) -> Reply:
+    args = list(m.args)
+    vrf = args.pop(0) if m.rule.action == "ios_route_lookup_vrf" else None
+    if vrf is not None and vrf not in ios_show.vrfs(sh.device):
+        return Reply(f"% IP routing table {vrf} does not exist\n")
+    return Reply(lookup(sh.device, args[0], args[1] if len(args) > 1 else None, vrf))

@@ -51,7 +51,7 @@ def _place(dialect: Dialect, root: ConfigNode, node: ConfigNode, new: ConfigNode
 
 
 def _set(dialect: Dialect, root: ConfigNode, node: ConfigNode, match: Match) -> bool:
-    line = match.line
+    line = dialect.canonical(match.line)
     if node.child(line) is not None:
         return False
     key = _key(line, match.rule.key)
@@ -78,7 +78,7 @@ def _negate(
     found = dialect.grammar.match(context, rest)
     target_rule: Rule
     if isinstance(found, Match):
-        target, target_rule = found.line, found.rule
+        target, target_rule = dialect.canonical(found.line), found.rule
         prefix = _key(target, target_rule.key) if target_rule.key else target
     else:
         words = rest.lower().split()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import asyncssh
 
 from lab.devices import commands as _commands  # noqa: F401  (registers handlers)
+from lab.devices import commands_comware as _commands_comware  # noqa: F401
 from lab.devices import commands_ios as _commands_ios  # noqa: F401
 from lab.devices.config_tree import ConfigNode
 from lab.devices.device import CommandRecord, LabDevice
@@ -22,7 +23,13 @@ from lab.devices.replies import HANDLERS, Reply
 log = logging.getLogger(__name__)
 _ids = itertools.count(1)
 _PIPE = re.compile(r"^(.*?)\s+\|\s+(\S+)\s*(.*)$")
-_FILTERS = {"include": "include", "begin": "begin", "exclude": "exclude", "count": "count"}
+_FILTERS = {
+    "include": "include",
+    "begin": "begin",
+    "exclude": "exclude",
+    "count": "count",
+    "section": "section",
+}
 _GRAMMARS: dict[tuple[str, str], Grammar] = {}
 
 
@@ -35,7 +42,13 @@ def _command_grammar(device: LabDevice, mode: str) -> Grammar:
 
 
 def apply_filter(text: str, kind: str, pattern: str) -> str:
-    """``| include/begin/exclude/count`` on command output."""
+    """``| include/begin/exclude/count/section`` on command output.
+
+    ``section`` keeps each matching line with the indented lines under it (IOS).
+
+    >>> apply_filter("interface A\\n ip x\\nhostname h\\n", "section", "interface")
+    'interface A\\n ip x\\n'
+    """
     lines = text.split("\n")
     try:
         regex = re.compile(pattern)
@@ -45,6 +58,16 @@ def apply_filter(text: str, kind: str, pattern: str) -> str:
         kept = [line for line in lines if regex.search(line)]
     elif kind == "exclude":
         kept = [line for line in lines if not regex.search(line)]
+    elif kind == "section":
+        kept, inside = [], False
+        for line in lines:
+            if line[:1] not in (" ", ""):
+                inside = bool(regex.search(line))
+            elif not inside and line.strip() and regex.search(line):
+                kept.append(line)
+                continue
+            if inside and line.strip():
+                kept.append(line)
     elif kind == "begin":
         start = next((i for i, line in enumerate(lines) if regex.search(line)), len(lines))
         kept = lines[start:]

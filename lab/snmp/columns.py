@@ -234,7 +234,8 @@ _LLDP_REM: list[tuple[int, Fn]] = [
 ]
 _LLDP_LOC_PORT: list[tuple[int, Fn]] = [
     (2, _const(encode_integer(5))),
-    (3, _octets("descr")),
+    # interfaceName as the device advertises it: ifName (IOS: the short Gi0/1).
+    (3, _octets("name")),
     (4, _loc_port_desc),
 ]
 

@@ -19,10 +19,18 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from lab.model import DeviceRuntime, InterfaceCounters, LabNetwork
+from lab.model import DeviceRuntime, InterfaceCounters, LabNetwork, chassis_mac
 from lab.snmp import columns
 from lab.snmp.platforms import SnmpPlatform, platform
-from lab.snmp.rows import IfRow, LldpRow, RouteRow, build_if_rows, build_lldp_rows, build_routes
+from lab.snmp.rows import (
+    IfRow,
+    LldpRow,
+    RouteRow,
+    build_if_rows,
+    build_lldp_rows,
+    build_routes,
+    parse_mac,
+)
 from snmpcodec.ber import (
     END_OF_MIB_VIEW,
     NO_SUCH_INSTANCE,
@@ -101,15 +109,13 @@ class DeviceMib:
         spec = runtime.spec
         self.runtime = runtime
         self.platform: SnmpPlatform = platform(spec.platform)
-        self.sys_descr = self.platform.sys_descr.format(
-            model=spec.model or self.platform.default_model, hostname=spec.hostname
-        ).encode()
+        self.sys_descr = self.platform.describe(spec.model, spec.hostname).encode()
         self.contact = (self.platform.default_contact if contact is None else contact).encode()
         self.location = (spec.location or self.platform.default_location).encode()
         self.if_rows = build_if_rows(spec, self.platform)
         self.routes = build_routes(spec)
         self.lldp_rows = build_lldp_rows(spec, network)
-        self.chassis_mac = self.if_rows[0].mac if self.if_rows else b"\x00" * 6
+        self.chassis_mac = parse_mac(chassis_mac(spec))
         #: ifName -> (oper up, boot time, ifLastChange ticks) as last observed. The model
         #: keeps no change times, so a change is dated when the agent first sees it.
         self.last_change: dict[str, tuple[bool, float, int]] = {

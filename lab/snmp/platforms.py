@@ -24,7 +24,7 @@ class SnmpPlatform:
     """One platform's agent identity and limits."""
 
     slug: str
-    #: ``str.format`` template; fields: ``model``, ``hostname``.
+    #: ``str.format`` template; fields: ``model``, ``hostname``, ``software``.
     sys_descr: str
     sys_object_id: Oid
     default_model: str
@@ -33,6 +33,12 @@ class SnmpPlatform:
     max_packet: int
     #: ``(long prefix, short prefix)`` pairs for ifName; empty = ifName is ifDescr.
     short_names: tuple[tuple[str, str], ...] = ()
+
+    def describe(self, model: str, hostname: str) -> str:
+        """sysDescr (and the LLDP system description) of a device of this platform."""
+        return self.sys_descr.format(
+            model=model or self.default_model, hostname=hostname, software=facts(self.slug).software
+        )
 
 
 PLATFORMS: dict[str, SnmpPlatform] = {
@@ -69,7 +75,7 @@ PLATFORMS: dict[str, SnmpPlatform] = {
         SnmpPlatform(
             slug="h3c_comware7",
             sys_descr=(
-                "H3C Comware Platform Software, Software Version 7.1.070, Release 6635P07\r\n"
+                "H3C Comware Platform Software, Software Version {software}\r\n"
                 "H3C {model}\r\n"
                 "Copyright (c) 2004-2021 New H3C Technologies Co., Ltd. All rights reserved."
             ),
@@ -82,11 +88,11 @@ PLATFORMS: dict[str, SnmpPlatform] = {
         SnmpPlatform(
             slug="cisco_ios",
             sys_descr=(
-                "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), "
-                "Version 15.2(7)E4, RELEASE SOFTWARE (fc2)\r\n"
+                "Cisco IOS Software, C3560E Software (C3560E-UNIVERSALK9-M), "
+                "Version {software}, RELEASE SOFTWARE (fc2)\r\n"
                 "Technical Support: http://www.cisco.com/techsupport\r\n"
-                "Copyright (c) 1986-2021 by Cisco Systems, Inc.\r\n"
-                "Compiled Tue 26-Jan-21 02:35 by prod_rel_team"
+                "Copyright (c) 1986-2020 by Cisco Systems, Inc.\r\n"
+                "Compiled Tue 31-Mar-20 03:07 by prod_rel_team"
             ),
             sys_object_id=(1, 3, 6, 1, 4, 1, 9, 1, 1208),
             default_model=facts("cisco_ios").model,

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from dataclasses import dataclass
 
-from lab.model import LabDeviceSpec, LabInterface, LabNetwork, LabRoute, routing_table
+from lab.model import (
+    LabDeviceSpec,
+    LabInterface,
+    LabNetwork,
+    LabRoute,
+    chassis_mac,
+    routing_table,
+    stable_mac,
+)
 from lab.snmp.errors import SnmpLabError
 from lab.snmp.platforms import IfKind, SnmpPlatform, if_kind, if_name, platform
 from snmpcodec.ber import Oid
@@ -71,11 +78,6 @@ def parse_mac(text: str) -> bytes:
     if len(raw) != 6:
         raise SnmpLabError(f"bad MAC address {text!r}")
     return raw
-
-
-def _stable_mac(name: str) -> bytes:
-    digest = hashlib.sha1(name.encode(), usedforsecurity=False).digest()
-    return bytes((0x02, *digest[:5]))
 
 
 def build_if_rows(spec: LabDeviceSpec, plat: SnmpPlatform) -> list[IfRow]:
@@ -144,7 +146,7 @@ def build_lldp_rows(spec: LabDeviceSpec, network: LabNetwork) -> list[LldpRow]:
             rows.append(
                 LldpRow(
                     local=iface,
-                    chassis=_stable_mac(iface.peer_device),
+                    chassis=parse_mac(stable_mac(iface.peer_device)),
                     port_id=peer_port.encode(),
                     port_desc=peer_port.encode(),
                     sys_name=iface.peer_device.encode(),
@@ -154,24 +156,18 @@ def build_lldp_rows(spec: LabDeviceSpec, network: LabNetwork) -> list[LldpRow]:
             continue
         pspec = peer.spec
         remote = {i.name: i for i in pspec.interfaces}.get(peer_port)
-        first_mac = next((i.mac for i in sorted(pspec.interfaces, key=lambda i: i.index)), "")
-        try:
-            chassis = parse_mac(first_mac)
-        except SnmpLabError:
-            chassis = _stable_mac(pspec.code)
+        chassis = parse_mac(chassis_mac(pspec))
         pplat = platform(pspec.platform)
         rows.append(
             LldpRow(
                 local=iface,
                 chassis=chassis,
-                port_id=peer_port.encode(),
+                port_id=if_name(pplat, peer_port).encode(),
                 port_desc=(
                     remote.description if remote and remote.description else peer_port
                 ).encode(),
                 sys_name=pspec.hostname.encode(),
-                sys_desc=pplat.sys_descr.format(
-                    model=pspec.model or pplat.default_model, hostname=pspec.hostname
-                ).encode(),
+                sys_desc=pplat.describe(pspec.model, pspec.hostname).encode(),
             )
         )
     return rows

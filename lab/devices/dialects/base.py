@@ -81,6 +81,8 @@ class Dialect:
     initial_config: Callable[[LabDevice], str] = field(default=lambda device: "")
     #: Header lines before the configuration in show/display output.
     extra: dict[str, str] = field(default_factory=dict)
+    #: The line as the device stores and prints it (Comware: route masks as lengths).
+    canonical: Callable[[str], str] = field(default=lambda line: line)
 
 
 def suffix_from_table(table: tuple[tuple[str, str], ...], header: str) -> str:

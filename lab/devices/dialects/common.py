@@ -6,7 +6,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lab.model import LabInterface, LabRoute, routing_table
+from lab.model import LabInterface, LabRoute, chassis_mac, routing_table, stable_mac
+from lab.snmp.platforms import if_name, platform
 
 if TYPE_CHECKING:
     from lab.devices.device import LabDevice
@@ -20,7 +21,11 @@ class Neighbor:
     hostname: str
     interface: str
     address: str | None
+    #: MAC of the peer's interface (ARP), and the peer's chassis id (LLDP).
     mac: str
+    chassis: str
+    #: The LLDP port id the peer advertises (IOS: the short name ``Gi0/1``).
+    port_id: str
 
 
 def mac_digits(mac: str) -> str:
@@ -54,11 +59,16 @@ def split_address(address: str | None) -> tuple[str, str, int] | None:
 
 
 def neighbors(device: LabDevice) -> list[Neighbor]:
-    """Neighbours of ``device`` that are emulated in the same lab network."""
+    """Neighbours (LLDP, ARP) of ``device``, on links that are operationally up.
+
+    A neighbour disappears when its link goes down, as the LLDP-MIB row does.
+    """
     result = []
     network = device.runtime.network
     for iface in device.spec.interfaces:
         if not (iface.peer_device and iface.peer_interface):
+            continue
+        if not interface_state(device, iface.name)[1]:
             continue
         peer = network.devices.get(iface.peer_device) if network else None
         hostname = peer.spec.hostname if peer else iface.peer_device
@@ -73,7 +83,13 @@ def neighbors(device: LabDevice) -> list[Neighbor]:
                 hostname=hostname,
                 interface=iface.peer_interface,
                 address=peer_if.address if peer_if else None,
-                mac=peer_if.mac if peer_if else "00:00:5e:00:01:01",
+                mac=peer_if.mac if peer_if else stable_mac(iface.peer_device),
+                chassis=chassis_mac(peer.spec) if peer else stable_mac(iface.peer_device),
+                port_id=(
+                    if_name(platform(peer.spec.platform), iface.peer_interface)
+                    if peer
+                    else iface.peer_interface
+                ),
             )
         )
     return result

@@ -1,9 +1,15 @@
-"""H3C Comware 7 dialect (immediate apply; ``configuration commit delay``)."""
+"""H3C Comware 7 dialect (immediate apply; ``configuration commit delay``).
+
+The device it emulates (an S5560X-30C-EI on Comware 7.1.070 Release 6635P07) is
+written down in :mod:`lab.devices.dialects.comware_show`; every view derives
+from there and from :mod:`inventory.platforms`.
+"""
 
 from __future__ import annotations
 
 from lab.devices.config_tree import TreeStyle
 from lab.devices.dialects.base import Dialect, Messages, PromptState, suffix_from_table
+from lab.devices.dialects.comware_show import canonical
 from lab.devices.dialects.comware_views import ComwareViews, comware_initial_config
 from lab.devices.grammar import Grammar, InterfaceNames, Rule
 
@@ -173,6 +179,19 @@ CONTEXTS = {
 
 DISPLAY = (
     R("display version", action="version"),
+    R("display this", action="cw_this"),
+    R("display device", action="cw_device"),
+    R("display lldp neighbor-information verbose", action="cw_lldp_verbose"),
+    R("display ip interface", action="cw_ip_interface"),
+    R("display cpu-usage", action="cw_cpu"),
+    R("display memory", action="cw_memory"),
+    R("display ntp-service status", action="cw_ntp"),
+    R("display ip vpn-instance", action="cw_vpn"),
+    R("display mac-address", action="cw_mac"),
+    R("display vlan brief", action="cw_vlan"),
+    R("display vlan", action="cw_vlan_summary"),
+    R("display vlan all", action="cw_vlan_all"),
+    R("display interface brief description", action="cw_if_description"),
     R("display current-configuration", action="running"),
     R("display current-configuration interface <if>", action="running_interface"),
     R("display saved-configuration", action="startup"),
@@ -183,11 +202,12 @@ DISPLAY = (
     R("display arp", action="arp"),
     R("display ip routing-table", action="routes"),
     R("display device manuinfo", action="serial"),
-    R("display clock", action="clock"),
+    R("display clock", action="cw_clock"),
 )
 SAVE = (
     R("save force", action="save_force"),
     R("save <word> force", action="save_force"),
+    R("save [<word>]", action="cw_save"),
 )
 USER = (
     DISPLAY
@@ -313,6 +333,7 @@ COMWARE7 = Dialect(
     comment_prefixes=("#",),
     commit_actions=frozenset({"commit_confirm_delay", "replace_file", "save_force"}),
     initial_config=comware_initial_config,
+    canonical=canonical,
     extra={
         "hostname_key": "sysname",
         "startup_file": "startup.cfg",

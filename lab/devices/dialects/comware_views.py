@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lab.devices.dialects import comware_show
 from lab.devices.dialects.common import (
     configured_address,
     configured_description,
-    connected_routes,
     interface_names,
     interface_state,
     mac_dashed,
@@ -16,7 +16,6 @@ from lab.devices.dialects.common import (
     shorten,
     spec_interface,
     split_address,
-    uptime_parts,
 )
 
 if TYPE_CHECKING:
@@ -34,7 +33,7 @@ def comware_initial_config(device: LabDevice) -> str:
     """A realistic Comware 7 configuration for the spec."""
     spec = device.spec
     lines = [
-        "version 7.1.064, Release 0427P22",
+        f"version {comware_show.SOFTWARE}",
         f"sysname {spec.hostname}",
         "clock timezone Beijing add 08:00:00",
         "lldp global enable",
@@ -86,21 +85,11 @@ class ComwareViews:
 
     def version(self, device: LabDevice) -> str:
         """``display version``."""
-        weeks, days, hours, minutes = uptime_parts(device.uptime_seconds())
-        model = device.spec.model or "S5560X-30C-EI"
-        return (
-            "H3C Comware Software, Version 7.1.064, Release 0427P22\n"
-            "Copyright (c) 2004-2021 New H3C Technologies Co., Ltd. All rights reserved.\n"
-            f"H3C {model} uptime is {weeks} weeks, {days} days, {hours} hours, "
-            f"{minutes} minutes\nLast reboot reason : Cold reboot\n"
-        )
+        return comware_show.version(device)
 
     def serial(self, device: LabDevice) -> str:
         """``display device manuinfo``."""
-        return (
-            f"Slot 1 CPU 0:\nDEVICE_NAME          : {device.spec.model}\n"
-            f"DEVICE_SERIAL_NUMBER : {device.spec.serial or '210235A1' + device.spec.code}\n"
-        )
+        return comware_show.manuinfo(device)
 
     def running(self, device: LabDevice, lines: list[str]) -> str:
         """``display current-configuration``."""
@@ -183,13 +172,7 @@ class ComwareViews:
 
     def lldp(self, device: LabDevice) -> str:
         """``display lldp neighbor-information list``."""
-        rows = [f"{'Chassis ID':<16}{'Local Interface':<16}{'Port ID':<22}System Name"]
-        for n in neighbors(device):
-            rows.append(
-                f"{mac_dashed(n.mac):<16}{short_name(n.local.name):<16}"
-                f"{n.interface:<22}{n.hostname}"
-            )
-        return "\n".join(rows) + "\n"
+        return comware_show.lldp_list(device)
 
     def arp(self, device: LabDevice) -> str:
         """``display arp``."""
@@ -207,20 +190,7 @@ class ComwareViews:
 
     def routes(self, device: LabDevice) -> str:
         """``display ip routing-table``."""
-        entries = [r for r in connected_routes(device) if r.vrf is None]
-        rows = [
-            "",
-            f"Destinations : {len(entries)}        Routes : {len(entries)}",
-            "",
-            "Destination/Mask   Proto   Pre Cost        NextHop         Interface",
-        ]
-        pre = {"direct": 0, "static": 60, "ospf": 10, "bgp": 255}
-        for r in entries:
-            rows.append(
-                f"{r.prefix:<19}{r.protocol.capitalize():<8}{pre.get(r.protocol, 60):<4}"
-                f"{r.metric:<12}{r.next_hop:<16}{short_name(r.interface)}"
-            )
-        return "\n".join(rows) + "\n"
+        return comware_show.routes(device)
 
     def dir(self, device: LabDevice, path: str | None) -> str:
         """``dir [path]``."""

@@ -1,4 +1,9 @@
-"""Cisco IOS 15 dialect (immediate apply; archive, configure replace, revert timers)."""
+"""Cisco IOS 15 dialect (immediate apply; archive, configure replace, revert timers).
+
+The device it emulates (a Catalyst 3560-X on IOS 15.2(4)E10, 24 GE ports) is
+written down in :mod:`lab.devices.dialects.ios_reference`; every view derives
+from there and from :mod:`inventory.platforms`.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +54,7 @@ TOP = (
     R("ip domain lookup"),
     R("ip name-server <ip>"),
     R("ip cef"),
+    R("ip routing"),
     R("ipv6 unicast-routing"),
     R("ip scp server enable"),
     R("ip ssh version <int>", key=3),
@@ -102,6 +108,7 @@ INTERFACE = (
     R("ip mtu <int>", key=2),
     R("ip nat {inside|outside}", key=2),
     R("ip access-group <word> {in|out}"),
+    R("switchport", key=1),
     R("switchport <text>"),
     R("channel-group <int> mode <word>", key=1),
     R("encapsulation dot1Q <int>", key=1),
@@ -182,14 +189,33 @@ CONTEXTS = {
 SHOW = (
     R("show version", action="version"),
     R("show running-config [all]", action="running"),
+    R("show running-config interface <if>", action="ios_running_interface"),
     R("show startup-config", action="startup"),
     R("show ip interface brief", action="ip_interfaces_brief"),
+    R("show ip interface [<if>]", action="ios_ip_interface"),
+    R("show ipv6 interface [brief]", action="noop"),
     R("show interfaces [<if>]", action="interfaces"),
+    R("show interfaces description", action="ios_interfaces_description"),
+    R("show interfaces status", action="ios_interfaces_status"),
+    R("show interfaces switchport", action="ios_interfaces_switchport"),
     R("show hosts", action="hosts"),
     R("show lldp neighbors", action="lldp"),
+    R("show lldp neighbors detail", action="ios_lldp_detail"),
+    R("show cdp neighbors", action="ios_cdp"),
+    R("show cdp neighbors detail", action="ios_cdp_detail"),
     R("show arp", action="arp"),
     R("show ip arp", action="arp"),
     R("show ip route", action="routes"),
+    R("show ip route <ip> [<mask>]", action="ios_route_lookup"),
+    R("show ip route vrf <word>", action="ios_routes_vrf"),
+    R("show ip route vrf <word> <ip> [<mask>]", action="ios_route_lookup_vrf"),
+    R("show vrf", action="ios_vrf"),
+    R("show processes cpu [sorted]", action="ios_cpu"),
+    R("show memory statistics", action="ios_memory"),
+    R("show environment [all]", action="ios_environment"),
+    R("show environment temperature status", action="ios_temperature"),
+    R("show snmp chassis", action="ios_snmp_chassis"),
+    R("show mac address-table", action="ios_mac_table"),
     R("show clock", action="ios_clock"),
     R("show inventory", action="serial"),
     R("show archive", action="show_archive"),
@@ -278,6 +304,7 @@ IOS = Dialect(
             "clock",
             "ip vrf",
             "vrf",
+            "ip routing",
             "ip domain",
             "ip cef",
             "ipv6",
@@ -324,6 +351,7 @@ IOS = Dialect(
     negation="no ",
     explicit_negations=(
         "ip address",
+        "switchport",
         "service pad",
         "ip http server",
         "ip http secure-server",

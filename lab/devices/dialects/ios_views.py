@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lab.devices.dialects import ios_reference, ios_show
 from lab.devices.dialects.common import (
     configured_address,
     configured_description,
-    connected_routes,
     interface_names,
     interface_state,
     mac_dotted,
@@ -16,8 +16,8 @@ from lab.devices.dialects.common import (
     shorten,
     spec_interface,
     split_address,
-    uptime_parts,
 )
+from lab.devices.dialects.ios_routes import interface_vrf, show_ip_route
 
 if TYPE_CHECKING:
     from lab.devices.device import LabDevice
@@ -44,6 +44,7 @@ def ios_initial_config(device: LabDevice) -> str:
         f"enable secret 5 $1$lab$/{spec.password.encode().hex()}",
         "no aaa new-model",
         "ip domain name lab.local",
+        "ip routing",
         "ip cef",
         f"username {spec.username} privilege 15 secret 5 $1$lab${spec.password.encode().hex()}",
         "archive",
@@ -59,9 +60,13 @@ def ios_initial_config(device: LabDevice) -> str:
         if iface.vrf:
             lines.append(f" vrf forwarding {iface.vrf}")
         parts = split_address(iface.address)
-        lines.append(f" ip address {parts[0]} {parts[1]}" if parts else " no ip address")
-        lines.append(" duplex auto")
-        lines.append(" speed auto")
+        physical = not iface.name.startswith(("Loopback", "Vlan", "Tunnel"))
+        if parts:
+            if physical:
+                lines.append(" no switchport")
+            lines.append(f" ip address {parts[0]} {parts[1]}")
+        elif not physical:
+            lines.append(" no ip address")
     lines += ["ip forward-protocol nd", "no ip http server", "no ip http secure-server"]
     for route in spec.routes:
         if route.protocol == "static":
@@ -89,31 +94,11 @@ class IosViews:
 
     def version(self, device: LabDevice) -> str:
         """``show version``."""
-        weeks, days, hours, minutes = uptime_parts(device.uptime_seconds())
-        model = device.spec.model or "CISCO2911/K9"
-        serial = device.spec.serial or "FTX" + device.spec.code[-8:].upper()
-        return (
-            "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.2(4)M7, "
-            "RELEASE SOFTWARE (fc2)\n"
-            "Technical Support: http://www.cisco.com/techsupport\n"
-            "Copyright (c) 1986-2014 by Cisco Systems, Inc.\n"
-            "Compiled Thu 25-Sep-14 10:36 by prod_rel_team\n\n"
-            "ROM: System Bootstrap, Version 15.0(1r)M15, RELEASE SOFTWARE (fc1)\n\n"
-            f"{device.hostname} uptime is {weeks} weeks, {days} days, {hours} hours, "
-            f"{minutes} minutes\n"
-            "System returned to ROM by power-on\n"
-            'System image file is "flash:c2900-universalk9-mz.SPA.152-4.M7.bin"\n\n'
-            f"Cisco {model} (revision 1.0) with 483328K/40960K bytes of memory.\n"
-            f"Processor board ID {serial}\n"
-            f"{len(device.spec.interfaces)} Gigabit Ethernet interfaces\n"
-            "255K bytes of non-volatile configuration memory.\n"
-            "250880K bytes of ATA System CompactFlash 0 (Read/Write)\n\n"
-            "Configuration register is 0x2102\n"
-        )
+        return ios_show.version(device)
 
     def serial(self, device: LabDevice) -> str:
-        """Serial number (``show inventory`` style)."""
-        return f'NAME: "Chassis", DESCR: "{device.spec.model}"\nSN: {device.spec.serial}\n'
+        """``show inventory``."""
+        return ios_show.inventory(device)
 
     def running(self, device: LabDevice, lines: list[str]) -> str:
         """``show running-config``."""
@@ -152,7 +137,7 @@ class IosViews:
             mac = mac_dotted(spec.mac if spec else "00:00:0c:00:00:01")
             lines = [
                 f"{ifname} is {status}, line protocol is {'up' if oper else 'down'}",
-                f"  Hardware is CN Gigabit Ethernet, address is {mac} (bia {mac})",
+                f"  Hardware is {ios_reference.HARDWARE}, address is {mac} (bia {mac})",
             ]
             desc = configured_description(device, ifname)
             if desc:
@@ -177,34 +162,22 @@ class IosViews:
 
     def lldp(self, device: LabDevice) -> str:
         """``show lldp neighbors``."""
-        rows = [
-            "Capability codes:",
-            "    (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device",
-            "    (W) WLAN Access Point, (P) Repeater, (S) Station, (O) Other",
-            "",
-            f"{'Device ID':<21}{'Local Intf':<15}{'Hold-time':<11}{'Capability':<16}Port ID",
-        ]
-        found = neighbors(device)
-        for n in found:
-            rows.append(
-                f"{n.hostname[:20]:<21}{short_name(n.local.name):<15}{120:<11}{'R':<16}"
-                f"{n.interface}"
-            )
-        rows += ["", f"Total entries displayed: {len(found)}"]
-        return "\n".join(rows) + "\n"
+        return ios_show.lldp_brief(device)
 
     def arp(self, device: LabDevice) -> str:
-        """``show arp``."""
+        """``show arp``: the global table's own addresses on up interfaces, then neighbours."""
         rows = ["Protocol  Address          Age (min)  Hardware Addr   Type   Interface"]
-        for iface in device.spec.interfaces:
-            parts = split_address(iface.address)
-            if parts:
+        for name in interface_names(device):
+            addr = configured_address(device, name)
+            spec = spec_interface(device, name)
+            if interface_vrf(device, name):
+                continue
+            if addr and spec and interface_state(device, name)[1]:
                 rows.append(
-                    f"Internet  {parts[0]:<17}{'-':>9}   {mac_dotted(iface.mac):<16}"
-                    f"ARPA   {iface.name}"
+                    f"Internet  {addr[0]:<17}{'-':>9}   {mac_dotted(spec.mac):<16}ARPA   {name}"
                 )
         for n in neighbors(device):
-            if n.address:
+            if n.address and not interface_vrf(device, n.local.name):
                 rows.append(
                     f"Internet  {n.address.split('/')[0]:<17}{1:>9}   "
                     f"{mac_dotted(n.mac):<16}ARPA   {n.local.name}"
@@ -213,23 +186,7 @@ class IosViews:
 
     def routes(self, device: LabDevice) -> str:
         """``show ip route``."""
-        codes = {"direct": "C", "static": "S", "ospf": "O", "bgp": "B"}
-        rows = [
-            "Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP",
-            "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area",
-            "",
-            "Gateway of last resort is not set",
-            "",
-        ]
-        for r in connected_routes(device):
-            if r.vrf:
-                continue
-            code = codes.get(r.protocol, "S")
-            if r.protocol == "direct":
-                rows.append(f"{code}        {r.prefix} is directly connected, {r.interface}")
-            else:
-                rows.append(f"{code}*       {r.prefix} [1/{r.metric}] via {r.next_hop}")
-        return "\n".join(rows) + "\n"
+        return show_ip_route(device)
 
     def dir(self, device: LabDevice, path: str | None) -> str:
         """``dir [path]``."""
