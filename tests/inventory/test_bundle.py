@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inventory_bundles import BASE, with_rows
+from inventory_bundles import BASE, line_of, with_rows
 
 from inventory.errors import ImportFileError
 
@@ -135,6 +135,6 @@ def test_unknown_section_and_duplicate_code(inventory: Any, tmp_path: Path) -> N
         inventory.import_path(path)
     assert info.value.problems == [
         f"{path}:13: node 4113 is also defined at {path}:6",
-        f"{path}:1: unknown section 'widgets' (known: zones, nodes, departments, links, prefixes, "
+        f"{path}:{line_of(text + 'widgets: []', 'widgets:')}: unknown section 'widgets' (known: zones, nodes, departments, links, prefixes, "
         "vlans, route_distinguishers)",
     ]
