@@ -10,7 +10,6 @@ deletes what the file lacks (for the kinds the file contains).
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,9 +118,9 @@ def read_yaml(path: Path, parsed: Parsed) -> None:
             parsed.add_row(key, row, Where(name, row.line))
 
 
-def _unescape_cell(value: str) -> str:
+def _unescape_cell(value: str | None) -> str | None:
     """Undo :func:`_escape_cell` (the quote that export put before a formula-like cell)."""
-    if value[:1] == "'" and value.lstrip("'")[:1] in _FORMULA_LEAD:
+    if value is not None and value[:1] == "'" and value.lstrip("'")[:1] in _FORMULA_LEAD:
         return value[1:]
     return value
 
@@ -581,16 +580,33 @@ def _csv_value(value: Any) -> str:
     return _escape_cell(str(value))
 
 
+def _csv_row(cells: list[str]) -> str:
+    """One CSV line as ``csv.writer`` writes it, but quoting a cell with a carriage return too.
+
+    ``csv.writer`` quotes only the characters of its line terminator (``\\n`` here), so
+    a lone ``\\r`` in a value would end the row for every reader.
+
+    >>> _csv_row(["a", 'b"c', "d,e", "f\\rg", ""])
+    'a,"b""c","d,e","f\\rg",\\n'
+    """
+    out = []
+    for cell in cells:
+        if any(ch in cell for ch in ',"\r\n'):
+            cell = '"' + cell.replace('"', '""') + '"'
+        out.append(cell)
+    line = ",".join(out)
+    return (line if line else '""') + "\n"
+
+
 def export_csv(state: State) -> dict[str, bytes]:
     """One CSV file per kind; formula-like cells are neutralised (see :func:`_escape_cell`)."""
     files: dict[str, bytes] = {}
     for kind in KINDS:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(field_names(kind))
-        for rec in ordered(state, kind):
-            writer.writerow([_csv_value(v) for v in as_row(rec).values()])
-        files[f"{kind}.csv"] = buf.getvalue().encode("utf-8")
+        lines = [_csv_row(field_names(kind))]
+        lines += [
+            _csv_row([_csv_value(v) for v in as_row(rec).values()]) for rec in ordered(state, kind)
+        ]
+        files[f"{kind}.csv"] = "".join(lines).encode("utf-8")
     return files
 
 
