@@ -185,8 +185,7 @@ class Problems:
                     place = section
                     singular = "prefix" if ref_kind == "prefixes" else ref_kind[:-1]
                     message += (
-                        f" (--prune deletes {singular} {ref_key}: "
-                        f"this file's {ref_kind} do not list it)"
+                        f" (--prune deletes {singular} {ref_key}: not in this file's {ref_kind})"
                     )
                     break
         self.lines.append(f"{place if place else 'database'}: {message}")

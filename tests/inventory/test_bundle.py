@@ -194,3 +194,58 @@ def test_validation_problems_are_bounded_too(inventory: Any, tmp_path: Path) -> 
     assert error.more == error.total - 200
     assert error.problems[0] == f"{path}:3: node 4113000: parent '9999' does not exist"
     assert str(error).endswith(f"… and {error.total - 50} more errors")
+
+
+def test_an_allocation_in_the_file_over_one_in_the_database_names_the_file_line(
+    inventory: Any, tmp_path: Path
+) -> None:
+    inventory.import_path(_write(tmp_path, "base.yaml", BASE))
+    text = with_rows("prefixes", "- {prefix: 10.112.64.0/26, role: subnet, node: '411302'}")
+    # the /27 stays in the database only (no --prune): the new /26 is what causes the refusal
+    text = "".join(line for line in text.splitlines(True) if "10.112.64.0/27" not in line)
+    path = _write(tmp_path, "wider.yaml", text)
+    with pytest.raises(ImportFileError) as info:
+        inventory.import_path(path)
+    assert info.value.problems == [
+        f"{path}:{line_of(text, '10.112.64.0/26')}: "
+        "prefix 10.112.64.0/27 overlaps allocation 10.112.64.0/26"
+    ]
+
+
+def _nodes_without_the_county() -> str:
+    """A bundle of BASE's nodes only, without the county 411302 and what lies below it."""
+    nodes = BASE.split("nodes:\n", 1)[1].split("departments:")[0]
+    kept = "".join(line + "\n" for line in nodes.splitlines() if "'411302" not in line)
+    return f"version: 1\nnodes:\n{kept}"
+
+
+def test_prune_conflicts_name_the_section_that_lacks_the_row(
+    inventory: Any, tmp_path: Path
+) -> None:
+    inventory.import_path(_write(tmp_path, "base.yaml", BASE))
+    path = _write(tmp_path, "nodes.yaml", _nodes_without_the_county())
+    with pytest.raises(ImportFileError) as info:
+        inventory.import_path(path, prune=True)
+    problems = info.value.problems
+    assert problems and all(p.startswith(f"{path}:2: ") for p in problems), problems
+    assert (
+        f"{path}:2: department 411302-RSJ: node '411302' does not exist "
+        "(--prune deletes node 411302: not in this file's nodes)"
+    ) in problems
+    assert not [p for p in problems if p.startswith("database")]
+
+
+def test_prune_dry_run_that_would_fail_prints_the_plan_and_the_problems(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    assert run("inventory", "import", str(_write(tmp_path, "base.yaml", BASE))).exit_code == 0
+    path = _write(tmp_path, "nodes.yaml", _nodes_without_the_county())
+    result = run("inventory", "import", "--prune", "--dry-run", str(path))
+    assert result.exit_code == 1
+    assert "delete node 411302" in result.stdout.splitlines()
+    assert "delete node 411302001001" in result.stdout.splitlines()
+    assert "dry run: nothing was written; the import would be refused (below)" in result.stdout
+    problems = result.stderr.splitlines()
+    assert problems[-1].startswith("error: ") and "problem(s); nothing was changed" in problems[-1]
+    assert all(line.startswith(f"{path}:2: ") for line in problems[:-1]), problems
+    assert run("inventory", "show", "411302").exit_code == 0
