@@ -232,14 +232,25 @@ def release_cmd(ctx: click.Context, kind: str, value: str, node: str | None) -> 
     "--divisions",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     default=None,
-    help="Divisions CSV (code,name,level,parent_code); default: a small example city.",
+    help="Divisions CSV (code,name,level,parent_code; level city, county, township or "
+    "village); default: a small example city.",
 )
 @click.option(
-    "--villages-per-township", type=click.IntRange(min=0, max=999), default=18, show_default=True
+    "--villages-per-township",
+    type=click.IntRange(min=0, max=999),
+    default=18,
+    show_default=True,
+    help="Villages to generate (names generated, half of them planned) for each township "
+    "the divisions list no village for.",
 )
 @click.pass_context
 def seed_cmd(ctx: click.Context, divisions: Path | None, villages_per_township: int) -> None:
-    """Build a city: divisions, villages, departments with their sites, links, allocations."""
+    """Build a city: divisions, villages, departments with their sites, links, allocations.
+
+    Villages come from the divisions CSV where it lists them (level village,
+    parent_code a township of the file); every other township gets
+    --villages-per-township generated ones.
+    """
     plan = _inventory(ctx).seed(divisions, villages_per_township)
     _print_plan(plan, verbose=False)
 
