@@ -10,6 +10,7 @@ deletes what the file lacks (for the kinds the file contains).
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,34 +126,54 @@ def _unescape_cell(value: str | None) -> str | None:
     return value
 
 
+def decode_utf8(data: bytes, name: str) -> str:
+    """``data`` as text; :class:`ImportFileError` naming the line of the first bad byte.
+
+    >>> decode_utf8(b"a,b\\n1,\\xff\\n", "x.csv")
+    Traceback (most recent call last):
+    ...
+    inventory.errors.ImportFileError: 1 problem(s), nothing imported:
+    x.csv:2: not UTF-8 text (byte #xff)
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportFileError(
+            [f"{name}:{line}: not UTF-8 text (byte #x{data[exc.start]:02x})"]
+        ) from None
+
+
 def read_csv(path: Path, kind: str, parsed: Parsed) -> None:
     name = str(path)
+    reader: Any = None
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            known = set(field_names(kind))
-            header = reader.fieldnames or []
-            unknown = [h for h in header if h not in known]
-            if unknown:
-                parsed.problems.append(
-                    f"{name}:1: unknown column {shorten(repr(unknown[0]))} "
-                    f"(known: {', '.join(field_names(kind))})"
-                )
-                return
-            parsed.kinds.add(kind)
-            parsed.sections.setdefault(kind, Where(name, 1))
-            for row in reader:
-                if None in row:
-                    parsed.problems.append(f"{name}:{reader.line_num}: more values than columns")
-                    continue
-                clean = {k: (_unescape_cell(v) if v != "" else None) for k, v in row.items()}
-                parsed.add_row(kind, clean, Where(name, reader.line_num))
+        text = decode_utf8(path.read_bytes(), name)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        known = set(field_names(kind))
+        header = reader.fieldnames or []
+        unknown = [h for h in header if h not in known]
+        if unknown:
+            parsed.problems.append(
+                f"{name}:1: unknown column {shorten(repr(unknown[0]))} "
+                f"(known: {', '.join(field_names(kind))})"
+            )
+            return
+        parsed.kinds.add(kind)
+        parsed.sections.setdefault(kind, Where(name, 1))
+        for row in reader:
+            if None in row:
+                parsed.problems.append(f"{name}:{reader.line_num}: more values than columns")
+                continue
+            clean = {k: (_unescape_cell(v) if v != "" else None) for k, v in row.items()}
+            parsed.add_row(kind, clean, Where(name, reader.line_num))
     except OSError as exc:
         parsed.problems.append(f"{name}: cannot read: {exc.strerror}")
-    except UnicodeDecodeError:
-        parsed.problems.append(f"{name}: not UTF-8 text")
+    except ImportFileError as exc:
+        parsed.problems.extend(exc.problems)
     except csv.Error as exc:
-        parsed.problems.append(f"{name}: not valid CSV: {exc}")
+        line = reader.line_num if reader is not None else 1
+        parsed.problems.append(f"{name}:{line}: not valid CSV: {exc}")
 
 
 def read_path(path: Path) -> Parsed:

@@ -10,6 +10,7 @@ changes nothing.
 from __future__ import annotations
 
 import csv
+import io
 import ipaddress
 import zlib
 from collections import defaultdict
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .addresses import AddressSpace
-from .bundle import Parsed
+from .bundle import Parsed, decode_utf8
 from .choices import PrefixRole
 from .errors import ImportFileError, PoolExhaustedError, ProblemList, shorten
 from .platforms import PLATFORMS as PLATFORM_FACTS
@@ -69,33 +70,29 @@ def read_divisions(path: Path) -> list[Division]:
     lines: list[int] = []
     problems = ProblemList()
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = {"code", "name", "level", "parent_code"} - set(reader.fieldnames or [])
-            if missing:
-                raise ImportFileError(
-                    [f"{path}:1: missing column(s): {', '.join(sorted(missing))}"]
+        text = decode_utf8(path.read_bytes(), str(path))
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = {"code", "name", "level", "parent_code"} - set(reader.fieldnames or [])
+        if missing:
+            raise ImportFileError([f"{path}:1: missing column(s): {', '.join(sorted(missing))}"])
+        for row in reader:
+            level = (row["level"] or "").strip()
+            if level not in LEVELS:
+                problems.append(
+                    f"{path}:{reader.line_num}: level {shorten(level)!r} is not city, county, "
+                    "township or village"
                 )
-            for row in reader:
-                level = (row["level"] or "").strip()
-                if level not in LEVELS:
-                    problems.append(
-                        f"{path}:{reader.line_num}: level {shorten(level)!r} is not city, county, "
-                        "township or village"
-                    )
-                    continue
-                code, name = (row["code"] or "").strip(), (row["name"] or "").strip()
-                if not code or not name:
-                    problems.append(f"{path}:{reader.line_num}: code and name are required")
-                    continue
-                rows.append((code, name, level, (row["parent_code"] or "").strip()))
-                lines.append(reader.line_num)
+                continue
+            code, name = (row["code"] or "").strip(), (row["name"] or "").strip()
+            if not code or not name:
+                problems.append(f"{path}:{reader.line_num}: code and name are required")
+                continue
+            rows.append((code, name, level, (row["parent_code"] or "").strip()))
+            lines.append(reader.line_num)
     except OSError as exc:
         raise ImportFileError([f"{path}: cannot read: {exc.strerror}"]) from None
-    except UnicodeDecodeError:
-        raise ImportFileError([f"{path}: not UTF-8 text"]) from None
     except csv.Error as exc:
-        raise ImportFileError([f"{path}: not valid CSV: {exc}"]) from None
+        raise ImportFileError([f"{path}:{reader.line_num}: not valid CSV: {exc}"]) from None
     townships = {code for code, _, level, _ in rows if level == "township"}
     for (code, _, level, parent), line in zip(rows, lines, strict=True):
         if level == "village" and parent not in townships:

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from inventory_bundles import BASE, line_of
 
 from inventory.bundle import read_path
+from inventory.errors import ImportFileError
+from inventory.seed import read_divisions
 from inventory.yamlio import LinedDict, YamlLoadError, load_yaml_with_lines
 
 
@@ -345,15 +347,16 @@ _ERROR_LINE = re.compile(
 )
 
 
+@pytest.mark.parametrize("name", ["hostile.yaml", "nodes.csv"])
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=hostile_files())
 def test_import_of_anything_gives_file_line_errors_only(
-    run: Callable[..., Result], tmp_path: Path, data: bytes
+    run: Callable[..., Result], tmp_path: Path, name: str, data: bytes
 ) -> None:
-    path = tmp_path / "hostile.yaml"
+    path = tmp_path / name
     path.write_bytes(data)
     result = run("inventory", "import", "--dry-run", str(path))
     assert result.exit_code in (0, 1), (data, result.output, result.exception)
@@ -365,3 +368,18 @@ def test_import_of_anything_gives_file_line_errors_only(
             assert _ERROR_LINE.fullmatch(line), line
             if not line.startswith(("error: ", "… and")):
                 assert line.startswith(f"{path}:"), line
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=hostile_files())
+def test_a_divisions_file_of_anything_gives_file_line_errors_only(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("div") / "divisions.csv"
+    path.write_bytes(b"code,name,level,parent_code\n" + data)
+    try:
+        rows = read_divisions(path)
+    except ImportFileError as exc:
+        assert exc.problems and all(p.startswith(f"{path}:") for p in exc.problems)
+    else:
+        assert all(level in ("city", "county", "township", "village") for _, _, level, _ in rows)
