@@ -10,6 +10,8 @@ import bisect
 import ipaddress
 from collections.abc import Iterable
 
+from .errors import shorten
+
 
 def parse_prefix(text: str) -> ipaddress.IPv4Network:
     """Parse an IPv4 prefix strictly (no host bits).
@@ -27,7 +29,7 @@ def parse_prefix(text: str) -> ipaddress.IPv4Network:
         if "host bits set" in str(exc):
             loose = ipaddress.IPv4Network(text, strict=False)
             raise ValueError(f"{text!r} has host bits set (did you mean {loose}?)") from None
-        raise ValueError(f"{text!r} is not an IPv4 prefix") from None
+        raise ValueError(f"{shorten(text)!r} is not an IPv4 prefix") from None
 
 
 def span(net: ipaddress.IPv4Network) -> tuple[int, int]:

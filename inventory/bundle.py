@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .addresses import parse_prefix, span
 from .choices import POOL_ROLES
-from .errors import ImportFileError
+from .errors import ImportFileError, ProblemList, shorten
 from .models import Department, Link, Node, Prefix, RouteDistinguisher, Vlan, Zone
 from .records import KINDS, RowError, Where, as_row, field_names, make_record
 from .state import DbIds, State, empty_state, load_state, ordered, validate
-from .yamlio import load_yaml_with_lines, yaml_scalar
+from .yamlio import LinedDict, YamlLoadError, load_yaml_with_key_lines, yaml_scalar
 
 FORMAT_VERSION = 1
 
@@ -36,39 +35,51 @@ FORMAT_VERSION = 1
 
 @dataclass
 class Parsed:
-    """Records read from files, with where each came from."""
+    """Records read from files, with where each came from.
+
+    ``problems`` keeps the first :data:`~inventory.errors.MAX_PROBLEMS` lines
+    and counts the rest (every row is still checked, so the count is exact).
+    ``sections`` is where each kind's rows start (a YAML section, a CSV header).
+    """
 
     state: State = field(default_factory=empty_state)
     where: dict[tuple[str, str], Where] = field(default_factory=dict)
     kinds: set[str] = field(default_factory=set)
-    problems: list[str] = field(default_factory=list)
+    problems: ProblemList = field(default_factory=ProblemList)
+    sections: dict[str, Where] = field(default_factory=dict)
 
-    def add_row(self, kind: str, row: dict[str, Any], place: Where) -> None:
+    def add_row(self, kind: str, row: Mapping[Any, Any], place: Where) -> None:
         self.kinds.add(kind)
         try:
             rec = make_record(kind, row)
         except RowError as exc:
+            if self.problems.full:  # counted, not worded
+                self.problems.more += 1
+                return
             ident = row.get("code") or row.get("prefix") or row.get("value") or ""
-            label = f"{kind[:-1] if kind != 'prefixes' else 'prefix'} {ident}".rstrip()
+            label = f"{_singular(kind)} {shorten(ident)}".rstrip()
             self.problems.append(f"{place}: {label}: {exc}")
             return
         if rec.key in self.state[kind]:
             first = self.where[(kind, rec.key)]
-            self.problems.append(f"{place}: {kind[:-1]} {rec.key} is also defined at {first}")
+            self.problems.append(
+                f"{place}: {_singular(kind)} {shorten(rec.key)} is also defined at {first}"
+            )
             return
         self.state[kind][rec.key] = rec
         self.where[(kind, rec.key)] = place
 
 
+def _singular(kind: str) -> str:
+    return "prefix" if kind == "prefixes" else kind[:-1]
+
+
 def read_yaml(path: Path, parsed: Parsed) -> None:
     name = str(path)
     try:
-        with path.open("rb") as fh:
-            data = load_yaml_with_lines(fh)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        parsed.problems.append(f"{name}:{line}: not valid YAML: {exc.problem}")
+        data, lines = load_yaml_with_key_lines(path.read_bytes())
+    except YamlLoadError as exc:
+        parsed.problems.append(f"{name}:{exc.line}: {exc.message}")
         return
     except OSError as exc:
         parsed.problems.append(f"{name}: cannot read: {exc.strerror}")
@@ -77,55 +88,92 @@ def read_yaml(path: Path, parsed: Parsed) -> None:
         parsed.problems.append(f"{name}:1: expected a mapping with keys {', '.join(KINDS)}")
         return
     version = data.get("version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
+    if version != FORMAT_VERSION or type(version) is not int:
         parsed.problems.append(
-            f"{name}:1: version {version!r} is not supported (expected {FORMAT_VERSION})"
+            f"{name}:{lines.get('version', 1)}: version {shorten(repr(version))} is not supported "
+            f"(expected {FORMAT_VERSION})"
         )
     for key, rows in data.items():
-        if key in ("version", "__line__"):
+        line = lines.get(key, 1)
+        if key == "version":
             continue
         if key not in KINDS:
             parsed.problems.append(
-                f"{name}:{data['__line__']}: unknown section {key!r} (known: {', '.join(KINDS)})"
+                f"{name}:{line}: unknown section {shorten(repr(key))} (known: {', '.join(KINDS)})"
             )
             continue
+        parsed.sections.setdefault(key, Where(name, line))
         if rows is None:
             parsed.kinds.add(key)
             continue
         if not isinstance(rows, list):
-            parsed.problems.append(f"{name}: section {key} must be a list")
+            parsed.problems.append(f"{name}:{line}: section {key} must be a list")
             continue
         for row in rows:
-            if not isinstance(row, dict):
-                parsed.problems.append(f"{name}: section {key}: every entry must be a mapping")
+            if not isinstance(row, LinedDict):
+                parsed.problems.append(
+                    f"{name}:{line}: section {key}: every entry must be a mapping, "
+                    f"not {shorten(repr(row))}"
+                )
                 continue
-            parsed.add_row(key, row, Where(name, row.get("__line__", 0)))
+            parsed.add_row(key, row, Where(name, row.line))
+
+
+def _unescape_cell(value: str | None) -> str | None:
+    """Undo :func:`_escape_cell` (the quote that export put before a formula-like cell)."""
+    if value is not None and value[:1] == "'" and value.lstrip("'")[:1] in _FORMULA_LEAD:
+        return value[1:]
+    return value
+
+
+def decode_utf8(data: bytes, name: str) -> str:
+    """``data`` as text; :class:`ImportFileError` naming the line of the first bad byte.
+
+    >>> decode_utf8(b"a,b\\n1,\\xff\\n", "x.csv")
+    Traceback (most recent call last):
+    ...
+    inventory.errors.ImportFileError: 1 problem(s), nothing imported:
+    x.csv:2: not UTF-8 text (byte #xff)
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportFileError(
+            [f"{name}:{line}: not UTF-8 text (byte #x{data[exc.start]:02x})"]
+        ) from None
 
 
 def read_csv(path: Path, kind: str, parsed: Parsed) -> None:
     name = str(path)
+    reader: Any = None
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            known = set(field_names(kind))
-            header = reader.fieldnames or []
-            unknown = [h for h in header if h not in known]
-            if unknown:
-                parsed.problems.append(
-                    f"{name}:1: unknown column {unknown[0]!r} (known: {', '.join(field_names(kind))})"
-                )
-                return
-            parsed.kinds.add(kind)
-            for row in reader:
-                if None in row:
-                    parsed.problems.append(f"{name}:{reader.line_num}: more values than columns")
-                    continue
-                clean = {k: (v if v != "" else None) for k, v in row.items()}
-                parsed.add_row(kind, clean, Where(name, reader.line_num))
+        text = decode_utf8(path.read_bytes(), name)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        known = set(field_names(kind))
+        header = reader.fieldnames or []
+        unknown = [h for h in header if h not in known]
+        if unknown:
+            parsed.problems.append(
+                f"{name}:1: unknown column {shorten(repr(unknown[0]))} "
+                f"(known: {', '.join(field_names(kind))})"
+            )
+            return
+        parsed.kinds.add(kind)
+        parsed.sections.setdefault(kind, Where(name, 1))
+        for row in reader:
+            if None in row:
+                parsed.problems.append(f"{name}:{reader.line_num}: more values than columns")
+                continue
+            clean = {k: (_unescape_cell(v) if v != "" else None) for k, v in row.items()}
+            parsed.add_row(kind, clean, Where(name, reader.line_num))
     except OSError as exc:
         parsed.problems.append(f"{name}: cannot read: {exc.strerror}")
-    except UnicodeDecodeError:
-        parsed.problems.append(f"{name}: not UTF-8 text")
+    except ImportFileError as exc:
+        parsed.problems.extend(exc.problems)
+    except csv.Error as exc:
+        line = reader.line_num if reader is not None else 1
+        parsed.problems.append(f"{name}:{line}: not valid CSV: {exc}")
 
 
 def read_path(path: Path) -> Parsed:
@@ -203,8 +251,12 @@ class Prepared:
 
 
 def prepare(session: Session, parsed: Parsed, *, prune: bool) -> Prepared:
-    """Merge the parsed records into the database state and validate; raises ImportFileError."""
-    if parsed.problems:
+    """Merge the parsed records into the database state and validate.
+
+    Raises :class:`ImportFileError`; when the file itself was readable, it
+    carries the plan that the problems stand in the way of.
+    """
+    if parsed.problems or parsed.problems.more:
         raise ImportFileError(parsed.problems)
     current, ids = load_state(session)
     merged: State = {}
@@ -223,9 +275,14 @@ def prepare(session: Session, parsed: Parsed, *, prune: bool) -> Prepared:
                 plan.create[kind].append(rec)
             elif old != rec:
                 plan.update[kind].append((old, rec))
-    problems, depths, parents = validate(merged, parsed.where)
+    pruned = {
+        (kind, rec.key): parsed.sections.get(kind, Where("?", 1))
+        for kind in KINDS
+        for rec in plan.delete[kind]
+    }
+    problems, depths, parents = validate(merged, parsed.where, pruned)
     if problems:
-        raise ImportFileError(problems)
+        raise ImportFileError(problems, plan=plan)
     return Prepared(plan, merged, ids, depths, parents)
 
 
@@ -516,25 +573,61 @@ def export_yaml(state: State) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
+#: What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+_FORMULA_LEAD = frozenset("=+-@\t\r")
+
+
+def _escape_cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: a quote before a formula-like value.
+
+    Reversible (:func:`_unescape_cell` on import): a value that already starts
+    with quotes before a formula character gets one more.
+
+    >>> [_escape_cell(v) for v in ("=cmd|' /C calc'!A0", "'=x", "-", "'a", "a=b")]
+    ["'=cmd|' /C calc'!A0", "''=x", "'-", "'a", 'a=b']
+    """
+    if text.lstrip("'")[:1] in _FORMULA_LEAD and text:
+        return "'" + text
+    return text
+
+
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return " ".join(value)
-    return str(value)
+        return _escape_cell(" ".join(value))
+    return _escape_cell(str(value))
+
+
+def _csv_row(cells: list[str]) -> str:
+    """One CSV line as ``csv.writer`` writes it, but quoting a cell with a carriage return too.
+
+    ``csv.writer`` quotes only the characters of its line terminator (``\\n`` here), so
+    a lone ``\\r`` in a value would end the row for every reader.
+
+    >>> _csv_row(["a", 'b"c', "d,e", "f\\rg", ""])
+    'a,"b""c","d,e","f\\rg",\\n'
+    """
+    out = []
+    for cell in cells:
+        if any(ch in cell for ch in ',"\r\n'):
+            cell = '"' + cell.replace('"', '""') + '"'
+        out.append(cell)
+    line = ",".join(out)
+    return (line if line else '""') + "\n"
 
 
 def export_csv(state: State) -> dict[str, bytes]:
+    """One CSV file per kind; formula-like cells are neutralised (see :func:`_escape_cell`)."""
     files: dict[str, bytes] = {}
     for kind in KINDS:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(field_names(kind))
-        for rec in ordered(state, kind):
-            writer.writerow([_csv_value(v) for v in as_row(rec).values()])
-        files[f"{kind}.csv"] = buf.getvalue().encode("utf-8")
+        lines = [_csv_row(field_names(kind))]
+        lines += [
+            _csv_row([_csv_value(v) for v in as_row(rec).values()]) for rec in ordered(state, kind)
+        ]
+        files[f"{kind}.csv"] = "".join(lines).encode("utf-8")
     return files
 
 

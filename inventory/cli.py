@@ -43,7 +43,9 @@ class _Group(click.Group):
         except ImportFileError as exc:
             for line in exc.problems:
                 click.echo(line, err=True)
-            click.echo(f"error: {len(exc.problems)} problem(s); nothing was changed", err=True)
+            if exc.more:
+                click.echo(f"… and {exc.more} more errors", err=True)
+            click.echo(f"error: {exc.total} problem(s); nothing was changed", err=True)
             ctx.exit(1)
         except CredentialKeyError as exc:
             click.echo(f"error: {exc}", err=True)
@@ -86,15 +88,24 @@ def _print_plan(plan: Plan, *, verbose: bool) -> None:
 @click.pass_context
 def import_cmd(ctx: click.Context, path: Path, prune: bool, dry_run: bool) -> None:
     """Import a YAML bundle, a CSV file or a directory of CSV files (all or nothing)."""
+    from .bundle import Plan
+
     inv = _inventory(ctx)
-    if prune and not dry_run:
-        plan = inv.import_path(path, prune=True, dry_run=True)
-        doomed = [line for line in plan.describe() if line.startswith("delete ")]
-        for line in doomed:
-            click.echo(line)
-        if doomed:
-            click.echo(f"pruning {len(doomed)} object(s) the file lacks")
-    plan = inv.import_path(path, prune=prune, dry_run=dry_run)
+    try:
+        if prune and not dry_run:
+            plan = inv.import_path(path, prune=True, dry_run=True)
+            doomed = [line for line in plan.describe() if line.startswith("delete ")]
+            for line in doomed:
+                click.echo(line)
+            if doomed:
+                click.echo(f"pruning {len(doomed)} object(s) the file lacks")
+        plan = inv.import_path(path, prune=prune, dry_run=dry_run)
+    except ImportFileError as exc:
+        # a dry run shows what the import would do beside what stands in its way
+        if dry_run and isinstance(exc.plan, Plan):
+            _print_plan(exc.plan, verbose=True)
+            click.echo("dry run: nothing was written; the import would be refused (below)")
+        raise
     _print_plan(plan, verbose=dry_run)
     if dry_run:
         click.echo("dry run: nothing was written")
@@ -233,14 +244,25 @@ def release_cmd(ctx: click.Context, kind: str, value: str, node: str | None) -> 
     "--divisions",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     default=None,
-    help="Divisions CSV (code,name,level,parent_code); default: a small example city.",
+    help="Divisions CSV (code,name,level,parent_code; level city, county, township or "
+    "village); default: a small example city.",
 )
 @click.option(
-    "--villages-per-township", type=click.IntRange(min=0, max=999), default=18, show_default=True
+    "--villages-per-township",
+    type=click.IntRange(min=0, max=999),
+    default=18,
+    show_default=True,
+    help="Villages to generate (names generated, half of them planned) for each township "
+    "the divisions list no village for.",
 )
 @click.pass_context
 def seed_cmd(ctx: click.Context, divisions: Path | None, villages_per_township: int) -> None:
-    """Build a city: divisions, villages, departments with their sites, links, allocations."""
+    """Build a city: divisions, villages, departments with their sites, links, allocations.
+
+    Villages come from the divisions CSV where it lists them (level village,
+    parent_code a township of the file); every other township gets
+    --villages-per-township generated ones.
+    """
     plan = _inventory(ctx).seed(divisions, villages_per_township)
     _print_plan(plan, verbose=False)
 

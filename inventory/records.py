@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from .addresses import parse_prefix
 from .choices import Level, LinkKind, Network, Platform, PrefixRole, Role, Status, ZoneKind
 from .codes import check_code
+from .errors import shorten
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +189,17 @@ class RowError(ValueError):
         self.field = field
 
 
+def _scalar(value: Any) -> Any:
+    if isinstance(value, dict | list | tuple):
+        kind = "a mapping" if isinstance(value, dict) else "a list"
+        raise ValueError(f"expected a single value, not {kind}")
+    return value
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
+    text = str(_scalar(value)).strip()
     return text or None
 
 
@@ -209,7 +217,7 @@ def _choice(enum: type[StrEnum]) -> Callable[[Any], str | None]:
             return enum(text).value
         except ValueError:
             known = ", ".join(m.value for m in enum)
-            raise ValueError(f"{text!r} is not one of {known}") from None
+            raise ValueError(f"{shorten(text)!r} is not one of {known}") from None
 
     return coerce
 
@@ -219,10 +227,13 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a whole number")
+    text = str(_scalar(value)).strip()
+    if len(text) > 20:
+        raise ValueError(f"{shorten(text)!r} is not a whole number")
     try:
-        return int(str(value).strip())
+        return int(text)
     except ValueError:
-        raise ValueError(f"{value!r} is not a whole number") from None
+        raise ValueError(f"{shorten(text)!r} is not a whole number") from None
 
 
 def _port(value: Any) -> int | None:
@@ -242,22 +253,22 @@ def _vid(value: Any) -> int | None:
 def _bool(value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    text = str(_scalar(value)).strip().lower()
     if not text:
         return None
     if text in {"true", "yes", "1"}:
         return True
     if text in {"false", "no", "0"}:
         return False
-    raise ValueError(f"{value!r} is not true or false")
+    raise ValueError(f"{shorten(repr(value))} is not true or false")
 
 
 def _list(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, list | tuple):
-        return tuple(str(v).strip() for v in value if str(v).strip())
-    return tuple(str(value).split())
+        return tuple(str(_scalar(v)).strip() for v in value if str(_scalar(v)).strip())
+    return tuple(str(_scalar(value)).split())
 
 
 def _prefix(value: Any) -> str | None:
@@ -272,7 +283,7 @@ def _address(value: Any) -> str | None:
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
-        raise ValueError(f"{text!r} is not an IP address") from None
+        raise ValueError(f"{shorten(text)!r} is not an IP address") from None
 
 
 COERCE: dict[str, dict[str, Callable[[Any], Any]]] = {
@@ -343,9 +354,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 def make_record(kind: str, row: Mapping[str, Any]) -> Any:
     """Build a record of ``kind`` from a row, raising :class:`RowError` on the first bad field."""
     coercers = COERCE[kind]
-    unknown = [k for k in row if k not in coercers and not k.startswith("__")]
+    unknown = [k for k in row if k not in coercers]
     if unknown:
-        raise RowError(unknown[0], f"unknown field (known: {', '.join(coercers)})")
+        raise RowError(shorten(repr(unknown[0])), f"unknown field (known: {', '.join(coercers)})")
     values: dict[str, Any] = {}
     for name, coerce in coercers.items():
         try:

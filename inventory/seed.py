@@ -10,15 +10,17 @@ changes nothing.
 from __future__ import annotations
 
 import csv
+import io
 import ipaddress
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .addresses import AddressSpace
-from .bundle import Parsed
+from .bundle import Parsed, decode_utf8
 from .choices import PrefixRole
-from .errors import ImportFileError, PoolExhaustedError
+from .errors import ImportFileError, PoolExhaustedError, ProblemList, shorten
 from .platforms import PLATFORMS as PLATFORM_FACTS
 from .records import DepartmentRec, LinkRec, NodeRec, PrefixRec, RdRec, VlanRec, Where, ZoneRec
 from .seed_data import (
@@ -30,39 +32,74 @@ from .seed_data import (
     NO_INTERNET,
     PLATFORMS,
     UPLINK_MBPS,
-    VILLAGE_NAMES,
+    VILLAGE_PLACES,
+    VILLAGE_PREFIXES,
+    VILLAGE_SURNAMES,
 )
 from .settings import IpamSettings
 
 Division = tuple[str, str, str, str]  # code, name, level, parent_code
+LEVELS = ("city", "county", "township", "village")
+
+
+def village_name(code: str, taken: set[str]) -> str:
+    """A generated village name, chosen from the code (stable), not yet in ``taken``.
+
+    >>> village_name("411302001001", set()), village_name("411302001002", set())
+    ('南沈沟村', '袁坪村')
+    """
+    n = zlib.crc32(code.encode("ascii", "replace"))
+    size = len(VILLAGE_PREFIXES) * len(VILLAGE_SURNAMES) * len(VILLAGE_PLACES)
+    for probe in range(size):
+        k = (n + probe * 7919) % size  # 7919 is prime to ``size``: every name is reached
+        prefix, rest = divmod(k, len(VILLAGE_SURNAMES) * len(VILLAGE_PLACES))
+        surname, place = divmod(rest, len(VILLAGE_PLACES))
+        name = f"{VILLAGE_PREFIXES[prefix]}{VILLAGE_SURNAMES[surname]}{VILLAGE_PLACES[place]}村"
+        if name not in taken:
+            return name
+    return f"{code}村"
 
 
 def read_divisions(path: Path) -> list[Division]:
-    """Read ``code,name,level,parent_code`` rows; problems are reported as file:line."""
+    """Read ``code,name,level,parent_code`` rows; problems are reported as file:line.
+
+    ``level`` is city, county, township or village; a village row's parent is a
+    township of the same file (a real village list, used instead of generated ones).
+    """
     rows: list[Division] = []
-    problems: list[str] = []
+    lines: list[int] = []
+    problems = ProblemList()
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = {"code", "name", "level", "parent_code"} - set(reader.fieldnames or [])
-            if missing:
-                raise ImportFileError(
-                    [f"{path}:1: missing column(s): {', '.join(sorted(missing))}"]
+        text = decode_utf8(path.read_bytes(), str(path))
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = {"code", "name", "level", "parent_code"} - set(reader.fieldnames or [])
+        if missing:
+            raise ImportFileError([f"{path}:1: missing column(s): {', '.join(sorted(missing))}"])
+        for row in reader:
+            level = (row["level"] or "").strip()
+            if level not in LEVELS:
+                problems.append(
+                    f"{path}:{reader.line_num}: level {shorten(level)!r} is not city, county, "
+                    "township or village"
                 )
-            for row in reader:
-                level = (row["level"] or "").strip()
-                if level not in {"city", "county", "township"}:
-                    problems.append(
-                        f"{path}:{reader.line_num}: level {level!r} is not city, county or township"
-                    )
-                    continue
-                code, name = (row["code"] or "").strip(), (row["name"] or "").strip()
-                if not code or not name:
-                    problems.append(f"{path}:{reader.line_num}: code and name are required")
-                    continue
-                rows.append((code, name, level, (row["parent_code"] or "").strip()))
+                continue
+            code, name = (row["code"] or "").strip(), (row["name"] or "").strip()
+            if not code or not name:
+                problems.append(f"{path}:{reader.line_num}: code and name are required")
+                continue
+            rows.append((code, name, level, (row["parent_code"] or "").strip()))
+            lines.append(reader.line_num)
     except OSError as exc:
         raise ImportFileError([f"{path}: cannot read: {exc.strerror}"]) from None
+    except csv.Error as exc:
+        raise ImportFileError([f"{path}:{reader.line_num}: not valid CSV: {exc}"]) from None
+    townships = {code for code, _, level, _ in rows if level == "township"}
+    for (code, _, level, parent), line in zip(rows, lines, strict=True):
+        if level == "village" and parent not in townships:
+            problems.append(
+                f"{path}:{line}: village {shorten(code)}: parent_code {shorten(parent)!r} "
+                "is not a township of this file"
+            )
     if problems:
         raise ImportFileError(problems)
     return rows
@@ -298,7 +335,7 @@ def build_city(
         for abbr, short in COUNTY_DEPARTMENTS:
             label = short.replace("委办公室", f"{prefix}委办公室", 1) if abbr == "WB" else short
             b.department(county, county_space, abbr, f"{county_name}{label}")
-        for t_index, (t_code, t_name, _, _) in enumerate(sorted(children[county_code])):
+        for t_code, t_name, _, _ in sorted(children[county_code]):
             town = b.node(t_code, t_name, "township", "township-router", county.code)
             b.uplink(town, county.code)
             t_space = b.pool(
@@ -306,15 +343,19 @@ def build_city(
             )
             b.subnet(t_space, town)
             b.department(town, t_space, "BMFW", f"{t_name}便民服务中心")
-            for v in range(1, villages_per_township + 1):
-                v_name = VILLAGE_NAMES[(v - 1 + t_index) % len(VILLAGE_NAMES)] + "村"
-                if v > len(VILLAGE_NAMES):
-                    v_name = f"{v_name}{v // len(VILLAGE_NAMES) + 1}"
-                # onboarding in waves: about half of the villages are live
-                status = "active" if v <= (villages_per_township + 1) // 2 else "planned"
-                village = b.node(
-                    f"{t_code}{v:03d}", v_name, "village", "village-cpe", town.code, status=status
-                )
+            listed = [d for d in sorted(children[t_code]) if d[2] == "village"]
+            if listed:  # a real village list: used as it is, all active
+                villages = [(code, name, "active") for code, name, _, _ in listed]
+            else:  # generated: villages_per_township of them, about half live (waves)
+                taken: set[str] = set()
+                villages = []
+                for v in range(1, villages_per_township + 1):
+                    code = f"{t_code}{v:03d}"
+                    taken.add(name := village_name(code, taken))
+                    live = v <= (villages_per_township + 1) // 2
+                    villages.append((code, name, "active" if live else "planned"))
+            for v_code, v_name, status in villages:
+                village = b.node(v_code, v_name, "village", "village-cpe", town.code, status=status)
                 b.uplink(village, town.code)
                 b.subnet(t_space, village)
     return b.parsed

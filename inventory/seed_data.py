@@ -131,38 +131,14 @@ DEPARTMENT_SYSTEM: dict[str, str] = {
 #: Departments that use the public zone only (no internet even via the egress).
 NO_INTERNET: frozenset[str] = frozenset({"JW", "GAJ", "ZFW"})
 
-VILLAGE_NAMES: tuple[str, ...] = (
-    "王庄",
-    "李营",
-    "张湾",
-    "刘岗",
-    "陈营",
-    "杨庄",
-    "赵河",
-    "孙寨",
-    "周庄",
-    "吴岗",
-    "郑营",
-    "冯庄",
-    "黄湾",
-    "许庄",
-    "何营",
-    "高庄",
-    "马岗",
-    "朱湾",
-    "胡营",
-    "林庄",
-    "郭营",
-    "罗庄",
-    "梁湾",
-    "宋庄",
-    "谢营",
-    "韩湾",
-    "唐庄",
-    "董岗",
-    "于庄",
-    "曹营",
+#: Generated village names (the seed does not know the real ones, see README) are
+#: ``[prefix] surname place 村``: 40 surnames x 24 place words x 7 prefixes (none on
+#: half of them) = 6,720 names, chosen from the village code (inventory.seed).
+VILLAGE_SURNAMES: tuple[str, ...] = tuple(
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 )
+VILLAGE_PLACES: tuple[str, ...] = tuple("庄营湾岗寨河店楼集沟坡洼庙桥铺岭园屯堂坪寺堰岔门")
+VILLAGE_PREFIXES: tuple[str, ...] = ("", "", "", "", "", "", "东", "西", "南", "北", "大", "小")
 
 #: Platform rotation per role (deterministic: the i-th node of a role takes item i mod len).
 PLATFORMS: dict[str, tuple[str, ...]] = {

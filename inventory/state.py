@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from .addresses import parse_prefix, span
 from .choices import POOL_ROLES, Role, ZoneKind
-from .errors import ValidationError
+from .errors import ProblemList, ValidationError
 from .models import Department, Link, Node, Prefix, RouteDistinguisher, Vlan, Zone
 from .records import (
     KINDS,
@@ -153,14 +153,41 @@ def facts(rec: NodeRec) -> NodeFacts:
 
 
 class Problems:
-    """Collects ``where: message`` lines."""
+    """Collects ``where: message`` lines, placed at the file row that causes each.
 
-    def __init__(self, where: dict[tuple[str, str], Where]) -> None:
+    A problem is placed at its own row when that came from a file, else at the
+    first of ``refs`` (the rows it involves) that did; a database row that
+    points at a row ``--prune`` deletes is placed at the section of the file
+    that lacks it. Only a problem of database rows alone says ``database``.
+    """
+
+    def __init__(
+        self,
+        where: dict[tuple[str, str], Where],
+        pruned: dict[tuple[str, str], Where] | None = None,
+    ) -> None:
         self.where = where
-        self.lines: list[str] = []
+        self.pruned = pruned or {}
+        self.lines = ProblemList()
 
-    def add(self, kind: str, key: str, message: str) -> None:
-        place = self.where.get((kind, key))
+    def add(
+        self, kind: str, key: str, message: str, refs: Iterable[tuple[str, str | None]] = ()
+    ) -> None:
+        if self.lines.full:
+            self.lines.more += 1
+            return
+        involved = [(kind, key), *((k, r) for k, r in refs if r is not None)]
+        place = next((self.where[i] for i in involved if i in self.where), None)
+        if place is None:
+            for ref_kind, ref_key in involved:
+                section = self.pruned.get((ref_kind, ref_key))
+                if section is not None:
+                    place = section
+                    singular = "prefix" if ref_kind == "prefixes" else ref_kind[:-1]
+                    message += (
+                        f" (--prune deletes {singular} {ref_key}: not in this file's {ref_kind})"
+                    )
+                    break
         self.lines.append(f"{place if place else 'database'}: {message}")
 
 
@@ -177,7 +204,12 @@ def node_depths(nodes: dict[str, NodeRec], problems: Problems) -> dict[str, int]
             chain.append(current)
             parent = nodes[current].parent
             if parent is not None and parent not in nodes:
-                problems.add("nodes", current, f"node {current}: parent {parent!r} does not exist")
+                problems.add(
+                    "nodes",
+                    current,
+                    f"node {current}: parent {parent!r} does not exist",
+                    [("nodes", parent)],
+                )
                 parent = None
             current = parent
         base = depth[current] + 1 if current is not None and current in depth else 0
@@ -186,7 +218,9 @@ def node_depths(nodes: dict[str, NodeRec], problems: Problems) -> dict[str, int]
     return depth
 
 
-def prefix_parents(prefixes: dict[str, PrefixRec], problems: Problems) -> dict[str, str | None]:
+def prefix_parents(
+    prefixes: dict[str, PrefixRec], problems: Problems, deleted: Iterable[str] = ()
+) -> dict[str, str | None]:
     """Each prefix's smallest containing pool; reports overlaps and allocations outside pools."""
     items = []
     for key, rec in prefixes.items():
@@ -201,40 +235,56 @@ def prefix_parents(prefixes: dict[str, PrefixRec], problems: Problems) -> dict[s
         if stack:
             _, outer, outer_is_pool = stack[-1]
             if not outer_is_pool:
-                problems.add("prefixes", key, f"prefix {key} overlaps allocation {outer}")
+                problems.add(
+                    "prefixes",
+                    key,
+                    f"prefix {key} overlaps allocation {outer}",
+                    [("prefixes", outer)],
+                )
                 parents[key] = None
                 continue
             parents[key] = outer
         else:
             parents[key] = None
             if not is_pool:
+                net = parse_prefix(key)
+                gone = [d for d in deleted if net.subnet_of(parse_prefix(d))]
                 problems.add(
-                    "prefixes", key, f"prefix {key} ({prefixes[key].role}) is not inside any pool"
+                    "prefixes",
+                    key,
+                    f"prefix {key} ({prefixes[key].role}) is not inside any pool",
+                    [("prefixes", d) for d in gone],
                 )
         stack.append((last, key, is_pool))
     return parents
 
 
 def validate(
-    state: State, where: dict[tuple[str, str], Where]
+    state: State,
+    where: dict[tuple[str, str], Where],
+    pruned: dict[tuple[str, str], Where] | None = None,
 ) -> tuple[list[str], dict[str, int], dict[str, str | None]]:
-    """Check every rule over the whole state; return problems, node depths and prefix parents."""
-    problems = Problems(where)
+    """Check every rule over the whole state; return problems, node depths and prefix parents.
+
+    ``pruned`` maps what ``--prune`` deletes to the file section that lacks it.
+    """
+    problems = Problems(where, pruned)
     nodes: dict[str, NodeRec] = state["nodes"]
     zones: dict[str, ZoneRec] = state["zones"]
     departments: dict[str, DepartmentRec] = state["departments"]
 
-    def guard(kind: str, key: str, fn: Any, *args: Any) -> None:
+    def guard(kind: str, key: str, refs: list[tuple[str, str | None]], fn: Any, *args: Any) -> None:
         try:
             fn(*args)
         except ValidationError as exc:
-            problems.add(kind, key, exc.message)
+            problems.add(kind, key, exc.message, refs)
 
     singletons: dict[str, str] = {}
     for code, zone_rec in zones.items():
         guard(
             "zones",
             code,
+            [],
             check_zone,
             code,
             zone_rec.kind,
@@ -249,6 +299,7 @@ def validate(
                     code,
                     f"zone {code}: a second {zone_rec.kind} zone; "
                     f"{singletons[zone_rec.kind]} is already the city's {zone_rec.kind} zone",
+                    [("zones", singletons[zone_rec.kind])],
                 )
             singletons.setdefault(zone_rec.kind, code)
     rd_owner: dict[str, str] = {}
@@ -259,6 +310,7 @@ def validate(
                     "zones",
                     code,
                     f"zone {code}: rd {zone_rec.rd} is already used by zone {rd_owner[zone_rec.rd]}",
+                    [("zones", rd_owner[zone_rec.rd])],
                 )
             rd_owner.setdefault(zone_rec.rd, code)
 
@@ -267,22 +319,35 @@ def validate(
     for code in sorted(nodes, key=lambda c: (where.get(("nodes", c), Where("", 0)).line, c)):
         rec = nodes[code]
         parent = nodes.get(rec.parent) if rec.parent else None
-        guard("nodes", code, check_node, facts(rec), facts(parent) if parent else None)
+        guard(
+            "nodes",
+            code,
+            [("nodes", rec.parent)],
+            check_node,
+            facts(rec),
+            facts(parent) if parent else None,
+        )
         if rec.role == Role.EGRESS_FIREWALL:
-            guard("nodes", code, check_single_egress, facts(rec), egress)
+            guard("nodes", code, [("nodes", egress)], check_single_egress, facts(rec), egress)
             egress = egress or code
 
     for code, dept in departments.items():
         home = nodes.get(dept.node)
         if home is None:
             problems.add(
-                "departments", code, f"department {code}: node {dept.node!r} does not exist"
+                "departments",
+                code,
+                f"department {code}: node {dept.node!r} does not exist",
+                [("nodes", dept.node)],
             )
             continue
         site = nodes.get(dept.site) if dept.site else None
         if dept.site and site is None:
             problems.add(
-                "departments", code, f"department {code}: site {dept.site!r} does not exist"
+                "departments",
+                code,
+                f"department {code}: site {dept.site!r} does not exist",
+                [("nodes", dept.site)],
             )
             continue
         zone = zones.get(dept.private_zone) if dept.private_zone else None
@@ -291,11 +356,13 @@ def validate(
                 "departments",
                 code,
                 f"department {code}: private_zone {dept.private_zone!r} does not exist",
+                [("zones", dept.private_zone)],
             )
             continue
         guard(
             "departments",
             code,
+            [("nodes", dept.node), ("nodes", dept.site), ("zones", dept.private_zone)],
             check_department,
             code,
             dept.name,
@@ -305,38 +372,56 @@ def validate(
             zone.kind if zone else None,
         )
 
-    endpoints: dict[tuple[str, str], str] = {}
+    endpoints: dict[tuple[str, str], tuple[str, str]] = {}  # end -> (link key, label)
     for key, link in state["links"].items():
         a, b = nodes.get(link.a_node), nodes.get(link.b_node)
+        ends: list[tuple[str, str | None]] = [("nodes", link.a_node), ("nodes", link.b_node)]
         missing = [n for n, rec in ((link.a_node, a), (link.b_node, b)) if rec is None]
         if missing:
-            problems.add("links", key, f"link {link.label}: node {missing[0]!r} does not exist")
+            problems.add(
+                "links",
+                key,
+                f"link {link.label}: node {missing[0]!r} does not exist",
+                [("nodes", missing[0])],
+            )
             continue
         assert a is not None and b is not None  # noqa: S101 - narrowed above
-        guard("links", key, check_link, link.label, link.kind, facts(a), facts(b))
+        guard("links", key, ends, check_link, link.label, link.kind, facts(a), facts(b))
         for end in ((link.a_node, link.a_interface), (link.b_node, link.b_interface)):
             if end in endpoints:
                 problems.add(
                     "links",
                     key,
                     f"link {link.label}: interface {end[0]}:{end[1]} "
-                    f"is already used by link {endpoints[end]}",
+                    f"is already used by link {endpoints[end][1]}",
+                    [("links", endpoints[end][0])],
                 )
-            endpoints.setdefault(end, link.label)
+            endpoints.setdefault(end, (key, link.label))
 
-    parents = prefix_parents(state["prefixes"], problems)
+    deleted = [k for kind, k in (pruned or {}) if kind == "prefixes"]
+    parents = prefix_parents(state["prefixes"], problems, deleted)
     for key, pfx in state["prefixes"].items():
         _refs(
             problems, "prefixes", key, f"prefix {key}", nodes, pfx.node, departments, pfx.department
         )
         if pfx.link is not None and pfx.link not in state["links"]:
-            problems.add("prefixes", key, f"prefix {key}: link {pfx.link!r} does not exist")
+            problems.add(
+                "prefixes",
+                key,
+                f"prefix {key}: link {pfx.link!r} does not exist",
+                [("links", pfx.link)],
+            )
     for key, vlan in state["vlans"].items():
         _refs(problems, "vlans", key, f"vlan {key}", nodes, vlan.node, departments, vlan.department)
     for key, rd in state["route_distinguishers"].items():
         _refs(problems, "route_distinguishers", key, f"rd {key}", nodes, rd.node, {}, None)
         if rd.zone and rd.zone not in zones:
-            problems.add("route_distinguishers", key, f"rd {key}: zone {rd.zone!r} does not exist")
+            problems.add(
+                "route_distinguishers",
+                key,
+                f"rd {key}: zone {rd.zone!r} does not exist",
+                [("zones", rd.zone)],
+            )
         number = rd.value.partition(":")[2]
         if not number.isdigit() or not rd.value.partition(":")[0].isdigit():
             problems.add(
@@ -356,9 +441,14 @@ def _refs(
     department: str | None,
 ) -> None:
     if node is not None and node not in nodes:
-        problems.add(kind, key, f"{label}: node {node!r} does not exist")
+        problems.add(kind, key, f"{label}: node {node!r} does not exist", [("nodes", node)])
     if department is not None and department not in departments:
-        problems.add(kind, key, f"{label}: department {department!r} does not exist")
+        problems.add(
+            kind,
+            key,
+            f"{label}: department {department!r} does not exist",
+            [("departments", department)],
+        )
 
 
 def sort_key(kind: str, rec: Any) -> Any:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from inventory_bundles import BASE, with_rows
+from click.testing import Result
+from inventory_bundles import BASE, line_of, with_rows
 
 from inventory.errors import ImportFileError
+from web.app import create_app
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -32,16 +35,31 @@ def test_merge_updates_by_code(inventory: Any, tmp_path: Path) -> None:
     assert inventory.show("411302")["name"] == "宛城区(新)"
 
 
-def test_yaml_round_trip_is_byte_identical(inventory: Any, tmp_path: Path) -> None:
+@pytest.fixture
+def empty_inventory(empty_database_url: str, instance_path: Path) -> Iterator[Any]:
+    """A second inventory, on an empty database of the same kind as ``inventory``'s."""
+    other = create_app({"database.url": empty_database_url})
+    inv = other.extensions["egovnet"]["inventory"]
+    inv.ensure_schema()
+    yield inv
+    inv.dispose()
+
+
+def test_yaml_round_trip_is_byte_identical(
+    inventory: Any, empty_inventory: Any, tmp_path: Path
+) -> None:
     inventory.seed(None, villages_per_township=3)
     first = inventory.export_yaml()
     path = _write(tmp_path, "export.yaml", first.decode())
-    # into an empty database of the same kind
-    inventory.import_path(path, prune=True)
-    assert inventory.export_yaml() == first
+    assert empty_inventory.is_empty()
+    plan = empty_inventory.import_path(path)
+    assert plan.counts()["nodes"]["create"] == inventory.stats()["nodes"]["total"]
+    assert empty_inventory.export_yaml() == first
 
 
-def test_csv_round_trip_is_byte_identical(inventory: Any, tmp_path: Path) -> None:
+def test_csv_round_trip_is_byte_identical(
+    inventory: Any, empty_inventory: Any, tmp_path: Path
+) -> None:
     inventory.seed(None, villages_per_township=2)
     files = inventory.export_csv()
     out = tmp_path / "csv"
@@ -49,8 +67,10 @@ def test_csv_round_trip_is_byte_identical(inventory: Any, tmp_path: Path) -> Non
     for name, content in files.items():
         (out / name).write_bytes(content)
     assert inventory.import_path(out).empty()
-    assert inventory.export_csv() == files
-    assert inventory.export_yaml() == inventory.export_yaml()
+    assert empty_inventory.is_empty()
+    assert not empty_inventory.import_path(out).empty()
+    assert empty_inventory.export_csv() == files
+    assert empty_inventory.export_yaml() == inventory.export_yaml()
 
 
 def test_prune_dry_run_then_prune(inventory: Any, tmp_path: Path) -> None:
@@ -135,6 +155,97 @@ def test_unknown_section_and_duplicate_code(inventory: Any, tmp_path: Path) -> N
         inventory.import_path(path)
     assert info.value.problems == [
         f"{path}:13: node 4113 is also defined at {path}:6",
-        f"{path}:1: unknown section 'widgets' (known: zones, nodes, departments, links, prefixes, "
+        f"{path}:{line_of(text + 'widgets: []', 'widgets:')}: unknown section 'widgets' (known: zones, nodes, departments, links, prefixes, "
         "vlans, route_distinguishers)",
     ]
+
+
+def test_a_file_of_bad_rows_stops_at_200_errors_and_counts_the_rest(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    huge = "x" * 1_000_000
+    rows = [
+        f"- {{code: '{huge}', name: a, level: city, role: core}}",
+        f"- {{code: '4114', name: b, level: city, role: core, platform: '{huge}'}}",
+        f"- {{code: '4115', name: c, level: city, role: core, {'y' * 1000}: 1}}",  # libyaml: keys ≤ 1024
+        *(f"- {{code: 'N{n}', name: n, level: hamlet, role: core}}" for n in range(3000)),
+    ]
+    path = _write(tmp_path, "bad.yaml", "version: 1\nnodes:\n" + "\n".join(rows) + "\n")
+    result = run("inventory", "import", str(path))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 202
+    assert lines[-2:] == ["… and 2803 more errors", "error: 3003 problem(s); nothing was changed"]
+    assert all(line.startswith(f"{path}:") for line in lines[:200])
+    assert max(len(line) for line in lines) < 400
+    assert "x" * 40 + "…" in lines[1] and lines[1].startswith(f"{path}:4: node 4114: platform: ")
+
+
+def test_validation_problems_are_bounded_too(inventory: Any, tmp_path: Path) -> None:
+    rows = "".join(
+        f"- {{code: '4113{n:03d}', name: n, level: county, role: aggregation, parent: '9999'}}\n"
+        for n in range(300)
+    )
+    path = _write(tmp_path, "orphans.yaml", f"version: 1\nnodes:\n{rows}")
+    with pytest.raises(ImportFileError) as info:
+        inventory.import_path(path)
+    error = info.value
+    assert len(error.problems) == 200 and error.total >= 300  # each orphan: one or two problems
+    assert error.more == error.total - 200
+    assert error.problems[0] == f"{path}:3: node 4113000: parent '9999' does not exist"
+    assert str(error).endswith(f"… and {error.total - 50} more errors")
+
+
+def test_an_allocation_in_the_file_over_one_in_the_database_names_the_file_line(
+    inventory: Any, tmp_path: Path
+) -> None:
+    inventory.import_path(_write(tmp_path, "base.yaml", BASE))
+    text = with_rows("prefixes", "- {prefix: 10.112.64.0/26, role: subnet, node: '411302'}")
+    # the /27 stays in the database only (no --prune): the new /26 is what causes the refusal
+    text = "".join(line for line in text.splitlines(True) if "10.112.64.0/27" not in line)
+    path = _write(tmp_path, "wider.yaml", text)
+    with pytest.raises(ImportFileError) as info:
+        inventory.import_path(path)
+    assert info.value.problems == [
+        f"{path}:{line_of(text, '10.112.64.0/26')}: "
+        "prefix 10.112.64.0/27 overlaps allocation 10.112.64.0/26"
+    ]
+
+
+def _nodes_without_the_county() -> str:
+    """A bundle of BASE's nodes only, without the county 411302 and what lies below it."""
+    nodes = BASE.split("nodes:\n", 1)[1].split("departments:")[0]
+    kept = "".join(line + "\n" for line in nodes.splitlines() if "'411302" not in line)
+    return f"version: 1\nnodes:\n{kept}"
+
+
+def test_prune_conflicts_name_the_section_that_lacks_the_row(
+    inventory: Any, tmp_path: Path
+) -> None:
+    inventory.import_path(_write(tmp_path, "base.yaml", BASE))
+    path = _write(tmp_path, "nodes.yaml", _nodes_without_the_county())
+    with pytest.raises(ImportFileError) as info:
+        inventory.import_path(path, prune=True)
+    problems = info.value.problems
+    assert problems and all(p.startswith(f"{path}:2: ") for p in problems), problems
+    assert (
+        f"{path}:2: department 411302-RSJ: node '411302' does not exist "
+        "(--prune deletes node 411302: not in this file's nodes)"
+    ) in problems
+    assert not [p for p in problems if p.startswith("database")]
+
+
+def test_prune_dry_run_that_would_fail_prints_the_plan_and_the_problems(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    assert run("inventory", "import", str(_write(tmp_path, "base.yaml", BASE))).exit_code == 0
+    path = _write(tmp_path, "nodes.yaml", _nodes_without_the_county())
+    result = run("inventory", "import", "--prune", "--dry-run", str(path))
+    assert result.exit_code == 1
+    assert "delete node 411302" in result.stdout.splitlines()
+    assert "delete node 411302001001" in result.stdout.splitlines()
+    assert "dry run: nothing was written; the import would be refused (below)" in result.stdout
+    problems = result.stderr.splitlines()
+    assert problems[-1].startswith("error: ") and "problem(s); nothing was changed" in problems[-1]
+    assert all(line.startswith(f"{path}:2: ") for line in problems[:-1]), problems
+    assert run("inventory", "show", "411302").exit_code == 0

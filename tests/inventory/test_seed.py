@@ -70,7 +70,9 @@ def test_divisions_csv_errors(inventory: Any, tmp_path: Path) -> None:
     )
     with pytest.raises(ImportFileError) as info:
         inventory.seed(bad)
-    assert info.value.problems == [f"{bad}:3: level 'province' is not city, county or township"]
+    assert info.value.problems == [
+        f"{bad}:3: level 'province' is not city, county, township or village"
+    ]
     assert inventory.is_empty()
 
 
@@ -80,3 +82,70 @@ def test_seed_gives_no_extranet_address_to_intranet_or_internet_nodes(inventory:
         shown = inventory.show(code)
         assert shown["prefixes"] == [], (code, shown["prefixes"])
         assert shown["mgmt_address"] is None, code
+
+
+def test_generated_village_names_are_varied_and_unique_per_township(inventory: Any) -> None:
+    inventory.seed(None, villages_per_township=18)
+    names = [inventory.show(f"411302001{v:03d}")["name"] for v in range(1, 19)]
+    assert len(set(names)) == 18 and all(name.endswith("村") for name in names)
+    others = [inventory.show(f"411302002{v:03d}")["name"] for v in range(1, 19)]
+    assert len(set(names) & set(others)) <= 2  # not the same 18 names in every township
+    statuses = [inventory.show(f"411302001{v:03d}")["status"] for v in range(1, 19)]
+    assert statuses == ["active"] * 9 + ["planned"] * 9
+
+
+REAL_VILLAGES = """\
+code,name,level,parent_code
+4113,南阳市,city,41
+411302,宛城区,county,4113
+411302001,东关街道,township,411302
+411302002,新华街道,township,411302
+411302001201,溧河村,village,411302001
+411302001202,十里庙村,village,411302001
+411302001105,建设路社区,village,411302001
+"""
+
+
+def test_a_real_village_list_replaces_the_generated_villages(
+    run: Callable[..., Result], tmp_path: Path
+) -> None:
+    path = tmp_path / "divisions.csv"
+    path.write_text(REAL_VILLAGES, encoding="utf-8")
+    result = run("inventory", "seed", "--divisions", str(path), "--villages-per-township", "2")
+    assert result.exit_code == 0, result.output
+    tree = run("inventory", "tree").output.splitlines()
+    listed = [line.strip() for line in tree if line.startswith("      411302001")]
+    assert listed == [
+        "411302001105 建设路社区 [village-cpe, huawei_vrp5, active]",
+        "411302001201 溧河村 [village-cpe, h3c_comware7, active]",
+        "411302001202 十里庙村 [village-cpe, huawei_vrp5, active]",
+    ]
+    generated = [line.split()[0] for line in tree if line.startswith("      411302002")]
+    assert generated == ["411302002001", "411302002002"]
+    shown = run("inventory", "show", "411302001201")
+    assert "parents:" in shown.output and "东关街道" in shown.output
+
+
+def test_a_village_row_needs_a_township_of_the_file(inventory: Any, tmp_path: Path) -> None:
+    path = tmp_path / "divisions.csv"
+    path.write_text(REAL_VILLAGES + "411302999001,飞地村,village,411302\n", encoding="utf-8")
+    with pytest.raises(ImportFileError) as info:
+        inventory.seed(path)
+    assert info.value.problems == [
+        f"{path}:9: village 411302999001: parent_code '411302' is not a township of this file"
+    ]
+    assert inventory.is_empty()
+
+
+def test_village_nodes_import_as_a_nodes_csv(run: Callable[..., Result], tmp_path: Path) -> None:
+    assert run("inventory", "seed", "--villages-per-township", "1").exit_code == 0
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text(
+        "code,name,level,role,parent,platform,status\n"
+        "411302001201,溧河村,village,village-cpe,411302001,huawei_vrp5,planned\n",
+        encoding="utf-8",
+    )
+    dry = run("inventory", "import", "--dry-run", str(nodes))
+    assert dry.exit_code == 0 and "create node 411302001201" in dry.output
+    assert run("inventory", "import", str(nodes)).exit_code == 0
+    assert "溧河村" in run("inventory", "show", "411302001201").output
