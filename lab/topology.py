@@ -191,7 +191,8 @@ def build_specs(
                     index=len(interfaces) + 1,
                     description=f"to {peer} {peer_node.name if peer_node else ''}".strip()[:80],
                     address=address,
-                    speed_bps=link.bandwidth_mbps * 1_000_000,
+                    speed_bps=platform.port_speed(mine) or platform.port_bps,
+                    bandwidth_bps=link.bandwidth_mbps * 1_000_000,
                     mac=_mac(code, len(interfaces) + 1),
                     peer_device=peer,
                     peer_interface=theirs,
@@ -214,6 +215,7 @@ def build_specs(
                     index=len(interfaces) + 1,
                     description=f"LAN {subnet.prefix}",
                     address=f"{gateway}/{ipaddress.IPv4Network(subnet.prefix).prefixlen}",
+                    speed_bps=platform.port_speed(name) or platform.port_bps,
                     mac=_mac(code, len(interfaces) + 1),
                     profile=_profile(subnet.prefix, 100, towards_child=True),
                 )
@@ -227,6 +229,7 @@ def build_specs(
                 LabInterface(
                     name=name,
                     index=len(interfaces) + 1,
+                    speed_bps=platform.port_speed(name) or platform.port_bps,
                     mac=_mac(code, len(interfaces) + 1),
                     connected=False,
                 )

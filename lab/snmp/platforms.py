@@ -35,6 +35,8 @@ class SnmpPlatform:
     short_names: tuple[tuple[str, str], ...] = ()
 
 
+_V5, _V8 = facts("huawei_vrp5"), facts("huawei_vrp8")
+
 PLATFORMS: dict[str, SnmpPlatform] = {
     p.slug: p
     for p in (
@@ -42,7 +44,8 @@ PLATFORMS: dict[str, SnmpPlatform] = {
             slug="huawei_vrp5",
             sys_descr=(
                 "Huawei Versatile Routing Platform Software\r\n"
-                "VRP (R) software, Version 5.170 ({model} V200R011C10SPC500)\r\n"
+                f"VRP (R) software, Version {_V5.software_version} "
+                f"({_V5.series} {_V5.software_release})\r\n"
                 "Copyright (C) 2000-2018 HUAWEI TECH Co., Ltd.\r\n"
                 "HUAWEI {model}"
             ),
@@ -56,7 +59,8 @@ PLATFORMS: dict[str, SnmpPlatform] = {
             slug="huawei_vrp8",
             sys_descr=(
                 "Huawei Versatile Routing Platform Software\r\n"
-                "VRP (R) software, Version 8.180 ({model} V200R005C10SPC800)\r\n"
+                f"VRP (R) software, Version {_V8.software_version} "
+                f"({_V8.series} {_V8.software_release})\r\n"
                 "Copyright (C) 2012-2018 Huawei Technologies Co., Ltd.\r\n"
                 "HUAWEI {model}\r\n"
             ),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from lab.devices.config_tree import TreeStyle
 from lab.devices.grammar import Grammar, Rule
+from lab.devices.semantics import SemanticRules
 
 if TYPE_CHECKING:
     from lab.devices.device import LabDevice
@@ -81,6 +82,8 @@ class Dialect:
     initial_config: Callable[[LabDevice], str] = field(default=lambda device: "")
     #: Header lines before the configuration in show/display output.
     extra: dict[str, str] = field(default_factory=dict)
+    #: Checks a real device makes beyond the grammar (overlaps, layer-2 ports, ranges).
+    semantics: SemanticRules | None = None
 
 
 def suffix_from_table(table: tuple[tuple[str, str], ...], header: str) -> str:
