@@ -123,3 +123,34 @@ def check_line(
                         )
                     )
     return None
+
+
+def _ios_switchport(name: str, section: ConfigNode) -> bool:
+    return any(c.text.startswith("switchport") for c in section.children)
+
+
+def _comware_bridged(name: str, section: ConfigNode) -> bool:
+    physical = not name.startswith(("LoopBack", "Vlan-interface", "NULL", "Route-Aggregation"))
+    return physical and section.child("port link-mode route") is None
+
+
+IOS_RULES = SemanticRules(
+    overlap="% {network} overlaps with {interface}",
+    layer2="% IP addresses may not be configured on L2 links.",
+    is_layer2=_ios_switchport,
+    out_of_range="% Invalid input detected at '^' marker.",
+    description_max=240,
+    mtu_range=(1500, 9216),
+    vrf_prefixes=("vrf forwarding ", "ip vrf forwarding "),
+)
+
+COMWARE_RULES = SemanticRules(
+    overlap=" % IP address configured now conflicts with others.",
+    layer2=" % Unrecognized command found at '^' position.",
+    layer2_word=0,
+    is_layer2=_comware_bridged,
+    out_of_range=" % Wrong parameter found at '^' position.",
+    description_max=255,
+    mtu_range=(46, 9216),
+    vrf_prefixes=("ip binding vpn-instance ",),
+)

@@ -33,6 +33,9 @@ class SnmpPlatform:
     max_packet: int
     #: ``(long prefix, short prefix)`` pairs for ifName; empty = ifName is ifDescr.
     short_names: tuple[tuple[str, str], ...] = ()
+    #: ifSpeed/ifHighSpeed report the interface ``bandwidth`` when configured (IOS does;
+    #: VRP and Comware report the port's speed whatever ``bandwidth`` says).
+    speed_follows_bandwidth: bool = False
 
 
 _V5, _V8 = facts("huawei_vrp5"), facts("huawei_vrp8")
@@ -97,6 +100,7 @@ PLATFORMS: dict[str, SnmpPlatform] = {
             default_contact="",
             default_location="",
             max_packet=facts("cisco_ios").snmp_max_message,
+            speed_follows_bandwidth=True,
             short_names=(
                 ("TenGigabitEthernet", "Te"),
                 ("GigabitEthernet", "Gi"),
