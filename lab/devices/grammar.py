@@ -160,7 +160,7 @@ class InterfaceNames:
 
     def expand(self, word: str) -> str | None:
         """Canonical interface name for ``word`` (``GE0/0/1``, ``gi0/1``), or None."""
-        m = re.fullmatch(r"([A-Za-z][A-Za-z-]*?)\s*(\d[\d/.:]*)", word)
+        m = re.fullmatch(r"(\d*[A-Za-z][A-Za-z-]*?)\s*(\d[\d/.:]*)", word)
         if not m:
             return None
         kind = self.expand_type(m.group(1))
