@@ -7,6 +7,11 @@ its management address, a LAN port for its subnet, spare ports up to 24, a
 routing table that sends every default route towards the unified egress, and
 a traffic profile per link derived deterministically from its code, so the
 same inventory always gives the same lab.
+
+A port's speed is the hardware's (the platform's port layout in
+:mod:`inventory.platforms`: 1000 Mb/s on a GE port); the link's
+``bandwidth_mbps`` is the contracted rate, which the devices carry as the
+interface ``bandwidth`` (and the poller measures utilisation against).
 """
 
 from __future__ import annotations

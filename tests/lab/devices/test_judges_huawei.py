@@ -584,3 +584,19 @@ def test_napalm_getters(lab: Judged, napalm_driver: tuple[str, Any]) -> None:
             "GE0/0/1": ["NY-JV8"],
             "GE0/0/3": ["NY-JV8"],
         }
+
+
+# -- one identity in every view: CLI version line = sysDescr = LLDP system description ---------------
+def test_identity_is_one_in_cli_snmp_lldp(lab: Judged) -> None:
+    for code, peer in (("JV5", "JV8"), ("JV8", "JV5")):
+        [version] = lab.cli(code, ["display version"])
+        line = next(x for x in version.splitlines() if x.startswith("VRP (R) software"))
+        done = run_netsnmp(
+            "snmpget", "-v2c", "-c", "public-lab", lab.snmp[code], "1.3.6.1.2.1.1.1.0"
+        )
+        assert done.returncode == 0, done.stderr
+        assert line in done.stdout
+        [neighbors] = lab.cli(peer, ["display lldp neighbor"])
+        assert line in neighbors  # what the peer hears over LLDP
+        model = lab.spec(code).model
+        assert f"HUAWEI {model}" in version and model in done.stdout
