@@ -66,6 +66,7 @@ class LabInterface:
     index: int
     description: str = ""
     address: str | None = None  # "10.0.0.1/30"
+    #: Port speed (the hardware's: 1000 Mb/s on a GE port), in CLI and ifSpeed/ifHighSpeed.
     speed_bps: int = 1_000_000_000
     mac: str = "00:00:00:00:00:00"
     peer_device: str | None = None
@@ -76,6 +77,9 @@ class LabInterface:
     initial_octets: int = 0
     #: False for a port with no cable (operationally down even when admin up).
     connected: bool = True
+    #: Contracted rate of the link on this port (the inventory link's ``bandwidth_mbps``),
+    #: configured as the interface ``bandwidth``; None: no link, no ``bandwidth`` line.
+    bandwidth_bps: int | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,11 @@ its management address, a LAN port for its subnet, spare ports up to 24, a
 routing table that sends every default route towards the unified egress, and
 a traffic profile per link derived deterministically from its code, so the
 same inventory always gives the same lab.
+
+A port's speed is the hardware's (the platform's port layout in
+:mod:`inventory.platforms`: 1000 Mb/s on a GE port); the link's
+``bandwidth_mbps`` is the contracted rate, which the devices carry as the
+interface ``bandwidth`` (and the poller measures utilisation against).
 """
 
 from __future__ import annotations
@@ -191,7 +196,8 @@ def build_specs(
                     index=len(interfaces) + 1,
                     description=f"to {peer} {peer_node.name if peer_node else ''}".strip()[:80],
                     address=address,
-                    speed_bps=link.bandwidth_mbps * 1_000_000,
+                    speed_bps=platform.port_speed(mine) or platform.port_bps,
+                    bandwidth_bps=link.bandwidth_mbps * 1_000_000,
                     mac=_mac(code, len(interfaces) + 1),
                     peer_device=peer,
                     peer_interface=theirs,
@@ -214,6 +220,7 @@ def build_specs(
                     index=len(interfaces) + 1,
                     description=f"LAN {subnet.prefix}",
                     address=f"{gateway}/{ipaddress.IPv4Network(subnet.prefix).prefixlen}",
+                    speed_bps=platform.port_speed(name) or platform.port_bps,
                     mac=_mac(code, len(interfaces) + 1),
                     profile=_profile(subnet.prefix, 100, towards_child=True),
                 )
@@ -227,6 +234,7 @@ def build_specs(
                 LabInterface(
                     name=name,
                     index=len(interfaces) + 1,
+                    speed_bps=platform.port_speed(name) or platform.port_bps,
                     mac=_mac(code, len(interfaces) + 1),
                     connected=False,
                 )

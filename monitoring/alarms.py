@@ -257,8 +257,8 @@ class AlarmEvaluator:
         utils = [
             u
             for u in (
-                utilisation_pct(record.in_bps, record.speed_bps),
-                utilisation_pct(record.out_bps, record.speed_bps),
+                utilisation_pct(record.in_bps, record.capacity_bps),
+                utilisation_pct(record.out_bps, record.capacity_bps),
             )
             if u is not None
         ]

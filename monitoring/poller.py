@@ -701,6 +701,7 @@ class Poller:
                 oper_up=reading.oper_up,
                 admin_up=reading.admin_up,
                 speed_bps=reading.speed_bps,
+                contracted_bps=target.contracted.get(reading.name) if link else None,
                 in_bps=None if in_rate is None else in_rate * 8.0,
                 out_bps=None if out_rate is None else out_rate * 8.0,
                 in_octets=deltas[0],

@@ -102,6 +102,7 @@ INTERFACE = MeasurementSpec(
         ("oper_up", _I),
         ("admin_up", _I),
         ("speed_bps", _I),
+        ("contracted_bps", _I),
         ("interval_s", _F),
     ),
 )
@@ -241,7 +242,9 @@ class InterfaceRecord:
     Octet, error and discard fields are increases over ``interval_s`` (from
     :mod:`monitoring.rates`), so ``SUM()`` over any period gives the volume;
     None when no rate could be computed (first poll, reboot, discontinuity).
-    Utilisation is derived from the rates and ``speed_bps`` unless given.
+    Utilisation is derived from the rates and the link's contracted rate
+    (``contracted_bps``, the inventory link's ``bandwidth_mbps``) when the
+    interface ends a link, else ``speed_bps`` (the port), unless given.
     """
 
     node: str
@@ -265,15 +268,21 @@ class InterfaceRecord:
     interval_s: float | None = None
     util_in_pct: float | None = None
     util_out_pct: float | None = None
+    contracted_bps: int | None = None
+
+    @property
+    def capacity_bps(self) -> int | None:
+        """What utilisation is measured against: the contracted rate, else the port speed."""
+        return self.contracted_bps or self.speed_bps
 
     def to_point(self) -> Point:
         """The checked point."""
         util_in = self.util_in_pct
         if util_in is None:
-            util_in = utilisation_pct(self.in_bps, self.speed_bps)
+            util_in = utilisation_pct(self.in_bps, self.capacity_bps)
         util_out = self.util_out_pct
         if util_out is None:
-            util_out = utilisation_pct(self.out_bps, self.speed_bps)
+            util_out = utilisation_pct(self.out_bps, self.capacity_bps)
         return make_point(
             INTERFACE,
             {
@@ -298,6 +307,7 @@ class InterfaceRecord:
                 "oper_up": self.oper_up,
                 "admin_up": self.admin_up,
                 "speed_bps": self.speed_bps,
+                "contracted_bps": self.contracted_bps,
                 "interval_s": self.interval_s,
             },
             self.time_ns,

@@ -56,6 +56,9 @@ class PollTarget:
     platform: str | None = None
     #: Interface name → link label (``a:if -- b:if``) from the links table.
     links: Mapping[str, str] = field(default_factory=dict)
+    #: Interface name → the link's contracted rate in bit/s (``Link.bandwidth_mbps``):
+    #: utilisation is measured against it, not against the port's speed.
+    contracted: Mapping[str, int] = field(default_factory=dict)
     interval_s: float = 60.0
 
     @property
@@ -188,17 +191,22 @@ def load_targets(
     with inventory.sessions() as session:
         nodes = [NodeRow.of(n) for n in session.execute(select(Node)).scalars()]
         rows = session.execute(
-            select(a_node.code, Link.a_interface, b_node.code, Link.b_interface)
+            select(
+                a_node.code, Link.a_interface, b_node.code, Link.b_interface, Link.bandwidth_mbps
+            )
             .join(a_node, Link.a_node_id == a_node.id)
             .join(b_node, Link.b_node_id == b_node.id)
         ).all()
     by_id = {n.id: n for n in nodes}
     links: dict[str, dict[str, str]] = {}
-    for a_code, a_if, b_code, b_if in rows:
+    contracted: dict[str, dict[str, int]] = {}
+    for a_code, a_if, b_code, b_if, mbps in rows:
         label = link_label(a_code, a_if, b_code, b_if)
         for code, name in ((a_code, a_if), (b_code, b_if)):
             for alias in interface_aliases(name):
                 links.setdefault(code, {})[alias] = label
+                if mbps:
+                    contracted.setdefault(code, {})[alias] = int(mbps) * 1_000_000
     cache: dict[str, SnmpAuth | TargetError] = {}
     targets: list[PollTarget] = []
     skipped: dict[str, list[str]] = {}
@@ -227,6 +235,7 @@ def load_targets(
                 role=node.role,
                 platform=node.platform,
                 links=links.get(node.code, {}),
+                contracted=contracted.get(node.code, {}),
                 interval_s=float(levels.get(node.level, 60.0)),
             )
         )

@@ -160,6 +160,7 @@ def go_user_mode(sh: Shell) -> Reply:
     """Leave configuration mode."""
     sh.mode = sh.dialect.extra.get("exec_mode", "user")
     sh.path = ()
+    sh.immediate = False
     return Reply()
 
 

@@ -11,7 +11,7 @@ prints with a leading space.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -29,6 +29,13 @@ class TreeStyle:
     section_order: tuple[str, ...] = ()
     #: Separator printed between every top-level block (True) or only around sections.
     separate_leaf_groups: bool = True
+    #: Top-level lines that open a section: separated like one even with no lines inside.
+    sections: tuple[str, ...] = ()
+    #: Order of the lines inside a section (same rule as ``section_order``); empty: typed order.
+    child_order: tuple[str, ...] = ()
+    #: Order among top-level lines of the same rank (``interface`` lines by type and
+    #: number); None: typed order.
+    order_key: Callable[[str], tuple[object, ...]] | None = None
 
 
 @dataclass
@@ -69,24 +76,55 @@ class ConfigNode:
         return [" " * depth + node.text for depth, node in self.walk()]
 
 
-def _rank(text: str, style: TreeStyle) -> int:
+def _positive(text: str) -> str:
     for negation in ("no ", "undo "):
         if text.startswith(negation):
-            text = text[len(negation) :]
-    for index, prefix in enumerate(style.section_order):
+            return text[len(negation) :]
+    return text
+
+
+def _rank(text: str, order: tuple[str, ...]) -> int:
+    text = _positive(text)
+    for index, prefix in enumerate(order):
         if text.startswith(prefix):
             return index
-    return len(style.section_order)
+    return len(order)
 
 
 def insert_top(root: ConfigNode, node: ConfigNode, style: TreeStyle) -> None:
     """Insert a new top-level ``node`` where the device would print it."""
-    rank = _rank(node.text, style)
+    rank = _rank(node.text, style.section_order)
+    order_key = style.order_key
+    key = order_key(_positive(node.text)) if order_key else None
     position = 0
     for index, existing in enumerate(root.children):
-        if _rank(existing.text, style) <= rank:
+        other = _rank(existing.text, style.section_order)
+        if other < rank or (
+            other == rank
+            and (key is None or order_key is None or order_key(_positive(existing.text)) <= key)
+        ):
             position = index + 1
     root.children.insert(position, node)
+
+
+def insert_child(parent: ConfigNode, node: ConfigNode, style: TreeStyle) -> None:
+    """Insert ``node`` into a section where the device would print it.
+
+    >>> style = TreeStyle("#", child_order=("description", "ip address"))
+    >>> section = ConfigNode("interface G1", [ConfigNode("ip address 10.0.0.1 24")])
+    >>> insert_child(section, ConfigNode("description x"), style)
+    >>> section.lines()
+    ['description x', 'ip address 10.0.0.1 24']
+    """
+    if not style.child_order:
+        parent.children.append(node)
+        return
+    rank = _rank(node.text, style.child_order)
+    position = 0
+    for index, existing in enumerate(parent.children):
+        if _rank(existing.text, style.child_order) <= rank:
+            position = index + 1
+    parent.children.insert(position, node)
 
 
 def parse_config(text: str, style: TreeStyle) -> ConfigNode:
@@ -128,7 +166,7 @@ def render_config(root: ConfigNode, style: TreeStyle) -> list[str]:
     previous_section = False
     for node in root.children:
         word = node.text.split(" ", 1)[0]
-        is_section = bool(node.children)
+        is_section = bool(node.children) or node.text.startswith(style.sections)
         if out and (
             is_section or previous_section or (style.separate_leaf_groups and word != previous_word)
         ):

@@ -78,6 +78,10 @@ class LabDevice:
         self.pending: PendingRevert | None = None
         self.events: list[str] = []  # log messages (rollbacks, commits)
         self.wall_start = datetime.now(UTC)
+        #: When the running configuration last changed and who changed it (None: the system).
+        self.config_updated: tuple[datetime, str | None] = (self.wall_start, None)
+        #: When it was last saved (None: never since boot).
+        self.config_saved: datetime | None = None
         self._next_id = FIRST_COMMIT_ID
         self._running: ConfigNode | None = None
         self._startup: ConfigNode | None = None
@@ -100,6 +104,8 @@ class LabDevice:
             )
         self._running = tree
         self._startup = tree.clone()
+        self.config_saved = self.now()
+        self.config_updated = (self.config_saved, None)
         self.flash.write(self.dialect.extra.get("startup_file", "startup.cfg"), self.render_text())
         self._sync_admin(None)
 
@@ -171,8 +177,9 @@ class LabDevice:
         self.running = tree
         self._sync_admin(before)
 
-    def changed(self, before: ConfigNode) -> None:
+    def changed(self, before: ConfigNode, user: str | None = None) -> None:
         """Running configuration was edited in place (immediate-apply platforms)."""
+        self.config_updated = (self.now(), user)
         self._sync_admin(before)
 
     def record_commit(self, user: str, before: ConfigNode, comment: str = "") -> CommitRecord:
@@ -180,6 +187,7 @@ class LabDevice:
         record = CommitRecord(
             self._next_id, user, self.now(), comment, before.clone(), self.running.clone()
         )
+        self.config_updated = (record.timestamp, user)
         self._next_id += 1
         self.commits.append(record)
         return record
@@ -207,6 +215,8 @@ class LabDevice:
 
     def save(self, path: str | None = None) -> int:
         """Save running to startup (or to ``path``); returns the byte count."""
+        if path is None:
+            self.config_saved = self.now()
         text = self.render_text()
         if path is None:
             self.startup = self.running.clone()

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lab.devices.config_tree import ConfigNode, insert_top, parse_config
+from lab.devices.config_tree import ConfigNode, insert_child, insert_top, parse_config
 from lab.devices.dialects.base import Dialect
 from lab.devices.grammar import Failure, Match, Rule
+from lab.devices.semantics import Rejection, check_line
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class EditResult:
     path: tuple[str, ...]
     failure: Failure | None = None
     changed: bool = False
+    #: The line matched the grammar but the device refuses it (its own error text).
+    rejection: Rejection | None = None
 
 
 def context_of(dialect: Dialect, path: tuple[str, ...]) -> str:
@@ -47,7 +50,7 @@ def _place(dialect: Dialect, root: ConfigNode, node: ConfigNode, new: ConfigNode
     if node is root:
         insert_top(root, new, dialect.style)
     else:
-        node.children.append(new)
+        insert_child(node, new, dialect.style)
 
 
 def _set(dialect: Dialect, root: ConfigNode, node: ConfigNode, match: Match) -> bool:
@@ -133,6 +136,11 @@ def apply_line(dialect: Dialect, root: ConfigNode, path: tuple[str, ...], line: 
                         _place(dialect, root, node, ConfigNode(found.line))
                         changed = True
                     return EditResult(True, (*sub, found.line), changed=changed)
+                if dialect.semantics is not None:
+                    refused = check_line(dialect.semantics, root, sub, found.words)
+                    if refused is not None:
+                        failure = Failure("rejected", refused.word_index or 0)
+                        return EditResult(False, path, failure, rejection=refused)
                 return EditResult(True, sub, changed=_set(dialect, root, node, found))
             failure = found
         if first_failure is None or (

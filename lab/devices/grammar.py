@@ -6,6 +6,9 @@ A template is a space-separated list of tokens:
 * ``<ip>``, ``<mask>``, ``<int>``, ``<word>``, ``<text>``, ``<if>``, ``<prefix>``,
   ``<mac>``, ``<masklen>`` - placeholders (``<text>`` takes the rest of the line,
   ``<if>`` an interface name, possibly abbreviated or split in two words);
+* ``<dmask>`` / ``<lmask>`` - a mask typed as a length or dotted, stored (and so
+  printed, and matched by ``undo``/``no``) dotted (``255.255.255.0``) or as a
+  length (``24``), the way the platform prints that command;
 * ``{a|b|c}`` - one of several literals;
 * ``[ ... ]`` - an optional group (may nest, may hold several tokens).
 
@@ -119,6 +122,33 @@ _SIMPLE: dict[str, Callable[[str], bool]] = {
     ),
     "wildcard": _is_ip,
 }
+_SIMPLE["dmask"] = _SIMPLE["lmask"] = _SIMPLE["masklen"]
+
+
+def _dotted(word: str) -> str:
+    """A mask length or dotted mask, dotted.
+
+    >>> _dotted("30"), _dotted("255.0.0.0")
+    ('255.255.255.252', '255.0.0.0')
+    """
+    if word.isdigit():
+        return str(ipaddress.IPv4Network(f"0.0.0.0/{word}").netmask)
+    return word
+
+
+def _length(word: str) -> str:
+    """A mask length or dotted mask, as a length.
+
+    >>> _length("255.255.0.0"), _length("8")
+    ('16', '8')
+    """
+    if word.isdigit():
+        return str(int(word))
+    return str(ipaddress.IPv4Network(f"0.0.0.0/{word}").prefixlen)
+
+
+#: Placeholders whose stored value is a canonical form of what was typed.
+_CANONICAL: dict[str, Callable[[str], str]] = {"dmask": _dotted, "lmask": _length}
 
 
 @dataclass(frozen=True)
@@ -130,7 +160,7 @@ class InterfaceNames:
 
     def expand(self, word: str) -> str | None:
         """Canonical interface name for ``word`` (``GE0/0/1``, ``gi0/1``), or None."""
-        m = re.fullmatch(r"([A-Za-z][A-Za-z-]*?)\s*(\d[\d/.:]*)", word)
+        m = re.fullmatch(r"(\d*[A-Za-z][A-Za-z-]*?)\s*(\d[\d/.:]*)", word)
         if not m:
             return None
         kind = self.expand_type(m.group(1))
@@ -214,8 +244,9 @@ def _match_tokens(
         if check is None:
             raise ValueError(f"unknown placeholder <{payload}>")
         if check(word):
-            value = word
-            args.append(word)
+            canonical = _CANONICAL.get(payload)
+            value = canonical(word) if canonical else word
+            args.append(value)
     if value is None:
         state.best = max(state.best, pos)
         return None

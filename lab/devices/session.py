@@ -12,6 +12,7 @@ import asyncssh
 
 from lab.devices import commands as _commands  # noqa: F401  (registers handlers)
 from lab.devices import commands_comware as _commands_comware  # noqa: F401
+from lab.devices import commands_huawei as _commands_huawei  # noqa: F401
 from lab.devices import commands_ios as _commands_ios  # noqa: F401
 from lab.devices.config_tree import ConfigNode
 from lab.devices.device import CommandRecord, LabDevice
@@ -87,6 +88,8 @@ class Shell:
         self.mode = self.dialect.login_mode
         self.path: tuple[str, ...] = ()
         self.candidate: ConfigNode | None = None  # VRP8 per-session candidate
+        #: VRP8 ``system-view immediately``: lines apply to running at once.
+        self.immediate = False
         self.edited = False
         self.question: Callable[[str], Reply] | None = None
         self.count = 0
@@ -105,7 +108,7 @@ class Shell:
 
     def working_tree(self) -> ConfigNode:
         """Where configuration lines go: the candidate (VRP8) or running."""
-        if not self.dialect.two_stage:
+        if not self.dialect.two_stage or self.immediate:
             return self.device.running
         if self.candidate is None:
             self.candidate = self.device.running.clone()
@@ -128,6 +131,13 @@ class Shell:
             return text + "\n"
         column = len(self.prompt()) + caret_column(line, failure.word_index)
         return " " * column + "^\n" + text + "\n"
+
+    def refusal(self, line: str, message: str, word_index: int | None) -> str:
+        """A semantic error: the text, after a caret line when it points at a word."""
+        if word_index is None or "'^'" not in message:
+            return message + "\n"
+        column = len(self.prompt()) + caret_column(line, word_index)
+        return " " * column + "^\n" + message + "\n"
 
     # -- dispatch -------------------------------------------------------------
     def dispatch(self, line: str, mode: str | None = None) -> Reply:
@@ -159,18 +169,21 @@ class Shell:
         if line in self.device.faults.reject_lines:
             return Reply(self.error(line, Failure("unrecognized", 0)))
         tree = self.working_tree()
-        before = None if self.dialect.two_stage else tree.clone()
+        staged = self.dialect.two_stage and not self.immediate
+        before = None if staged else tree.clone()
         result = apply_line(self.dialect, tree, self.path, line)
+        if result.rejection is not None:
+            return Reply(self.refusal(line, result.rejection.message, result.rejection.word_index))
         if not result.ok:
             failure = result.failure or Failure("unrecognized", 0)
             if exec_failure.word_index > failure.word_index:
                 failure = exec_failure
             return Reply(self.error(line, failure))
         self.path = result.path
-        if self.dialect.two_stage:
+        if staged:
             self.edited = self.edited or result.changed
         elif before is not None and result.changed:
-            self.device.changed(before)
+            self.device.changed(before, self.user)
         return Reply()
 
     def handle(self, line: str) -> Reply:

@@ -78,11 +78,11 @@ def _oper(poll: Poll, row: IfRow) -> bytes:
 
 
 def _speed(_poll: Poll, row: IfRow) -> bytes:
-    return encode_unsigned(TAG_GAUGE32, min(row.iface.speed_bps, UINT32_MAX))
+    return encode_unsigned(TAG_GAUGE32, min(row.speed_bps, UINT32_MAX))
 
 
 def _high_speed(_poll: Poll, row: IfRow) -> bytes:
-    return encode_unsigned(TAG_GAUGE32, min(row.iface.speed_bps // 1_000_000, UINT32_MAX))
+    return encode_unsigned(TAG_GAUGE32, min(row.speed_bps // 1_000_000, UINT32_MAX))
 
 
 def _last_change(poll: Poll, row: IfRow) -> bytes:

@@ -33,6 +33,9 @@ class SnmpPlatform:
     max_packet: int
     #: ``(long prefix, short prefix)`` pairs for ifName; empty = ifName is ifDescr.
     short_names: tuple[tuple[str, str], ...] = ()
+    #: ifSpeed/ifHighSpeed report the interface ``bandwidth`` when configured (IOS does;
+    #: VRP and Comware report the port's speed whatever ``bandwidth`` says).
+    speed_follows_bandwidth: bool = False
 
     def describe(self, model: str, hostname: str) -> str:
         """sysDescr (and the LLDP system description) of a device of this platform."""
@@ -41,6 +44,8 @@ class SnmpPlatform:
         )
 
 
+_V5, _V8 = facts("huawei_vrp5"), facts("huawei_vrp8")
+
 PLATFORMS: dict[str, SnmpPlatform] = {
     p.slug: p
     for p in (
@@ -48,7 +53,8 @@ PLATFORMS: dict[str, SnmpPlatform] = {
             slug="huawei_vrp5",
             sys_descr=(
                 "Huawei Versatile Routing Platform Software\r\n"
-                "VRP (R) software, Version 5.170 ({model} V200R011C10SPC500)\r\n"
+                f"VRP (R) software, Version {_V5.software_version} "
+                f"({_V5.series} {_V5.software_release})\r\n"
                 "Copyright (C) 2000-2018 HUAWEI TECH Co., Ltd.\r\n"
                 "HUAWEI {model}"
             ),
@@ -62,7 +68,8 @@ PLATFORMS: dict[str, SnmpPlatform] = {
             slug="huawei_vrp8",
             sys_descr=(
                 "Huawei Versatile Routing Platform Software\r\n"
-                "VRP (R) software, Version 8.180 ({model} V200R005C10SPC800)\r\n"
+                f"VRP (R) software, Version {_V8.software_version} "
+                f"({_V8.series} {_V8.software_release})\r\n"
                 "Copyright (C) 2012-2018 Huawei Technologies Co., Ltd.\r\n"
                 "HUAWEI {model}\r\n"
             ),
@@ -99,6 +106,7 @@ PLATFORMS: dict[str, SnmpPlatform] = {
             default_contact="",
             default_location="",
             max_packet=facts("cisco_ios").snmp_max_message,
+            speed_follows_bandwidth=True,
             short_names=(
                 ("TenGigabitEthernet", "Te"),
                 ("GigabitEthernet", "Gi"),

@@ -29,6 +29,8 @@ class IfRow:
     descr: bytes
     alias: bytes
     mac: bytes
+    #: ifSpeed/ifHighSpeed in bit/s: the port's speed, or (Cisco) its configured bandwidth.
+    speed_bps: int = 0
 
 
 #: IANAipRouteProtocol by the model's protocol name (same numbers in IpCidrRouteProto).
@@ -97,6 +99,11 @@ def build_if_rows(spec: LabDeviceSpec, plat: SnmpPlatform) -> list[IfRow]:
                 descr=iface.name.encode(),
                 alias=iface.description.encode(),
                 mac=mac,
+                speed_bps=(
+                    iface.bandwidth_bps
+                    if plat.speed_follows_bandwidth and iface.bandwidth_bps
+                    else iface.speed_bps
+                ),
             )
         )
     return rows

@@ -43,7 +43,8 @@ def sample_spec(
                 name=kind.port_name(n),
                 index=n + kind.if_index_offset,
                 description=f"uplink to {peer[0]}" if peer else f"access port {n}",
-                speed_bps=kind.uplink_bps if n == 1 else kind.port_bps,
+                speed_bps=kind.port_speed(kind.port_name(n))
+                or (kind.uplink_bps if n == 1 else kind.port_bps),
                 mac=f"00:e0:fc:{number >> 8 & 0xFF:02x}:{number & 0xFF:02x}:{n:02x}",
                 peer_device=peer[0] if peer else None,
                 peer_interface=peer[1] if peer else None,

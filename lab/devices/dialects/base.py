@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from lab.devices.config_tree import TreeStyle
 from lab.devices.grammar import Grammar, Rule
+from lab.devices.semantics import SemanticRules
 
 if TYPE_CHECKING:
     from lab.devices.device import LabDevice
@@ -83,6 +84,8 @@ class Dialect:
     extra: dict[str, str] = field(default_factory=dict)
     #: The line as the device stores and prints it (Comware: route masks as lengths).
     canonical: Callable[[str], str] = field(default=lambda line: line)
+    #: Checks a real device makes beyond the grammar (overlaps, layer-2 ports, ranges).
+    semantics: SemanticRules | None = None
 
 
 def suffix_from_table(table: tuple[tuple[str, str], ...], header: str) -> str:

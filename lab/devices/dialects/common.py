@@ -140,6 +140,17 @@ def configured_description(device: LabDevice, name: str) -> str:
     return ""
 
 
+def configured_bandwidth(device: LabDevice, name: str) -> int | None:
+    """The number of the interface's ``bandwidth`` line (kbit/s on IOS/Comware, Mbit/s on VRP)."""
+    node = device.running.child(f"interface {name}")
+    if node:
+        for child in node.children:
+            words = child.text.split()
+            if words[0] == "bandwidth" and len(words) == 2 and words[1].isdigit():
+                return int(words[1])
+    return None
+
+
 def configured_address(device: LabDevice, name: str) -> tuple[str, str] | None:
     """(ip, mask) from the running configuration."""
     node = device.running.child(f"interface {name}")

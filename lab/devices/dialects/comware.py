@@ -12,6 +12,7 @@ from lab.devices.dialects.base import Dialect, Messages, PromptState, suffix_fro
 from lab.devices.dialects.comware_show import canonical
 from lab.devices.dialects.comware_views import ComwareViews, comware_initial_config
 from lab.devices.grammar import Grammar, InterfaceNames, Rule
+from lab.devices.semantics import COMWARE_RULES
 
 NAMES = InterfaceNames(
     types=(
@@ -106,6 +107,7 @@ INTERFACE = (
     R("port trunk permit vlan <text>"),
     R("port trunk pvid vlan <int>", key=3),
     R("mtu <int>", key=1),
+    R("bandwidth <int>", key=1),
     R("speed {10|100|1000|10000|auto}", key=1),
     R("duplex {full|half|auto}", key=1),
     R("combo enable {copper|fiber}", key=2),
@@ -339,4 +341,5 @@ COMWARE7 = Dialect(
         "startup_file": "startup.cfg",
         "config_banner": "System View: return to User View with Ctrl+Z.",
     },
+    semantics=COMWARE_RULES,
 )

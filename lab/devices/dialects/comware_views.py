@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from lab.devices.dialects import comware_show
 from lab.devices.dialects.common import (
     configured_address,
+    configured_bandwidth,
     configured_description,
     interface_names,
     interface_state,
@@ -46,6 +47,8 @@ def comware_initial_config(device: LabDevice) -> str:
             lines.append(" port link-mode route")
         if iface.description:
             lines.append(f" description {iface.description}")
+        if iface.bandwidth_bps:
+            lines.append(f" bandwidth {max(1, iface.bandwidth_bps // 1000)}")
         if iface.vrf:
             lines.append(f" ip binding vpn-instance {iface.vrf}")
         parts = split_address(iface.address)
@@ -142,12 +145,14 @@ class ComwareViews:
                 return " % Interface does not exist.\n"
             admin, oper = interface_state(device, ifname)
             state = "UP" if oper else ("DOWN" if admin else "DOWN ( Administratively )")
+            port_kbps = (spec.speed_bps if spec else 1_000_000_000) // 1000
             lines = [
                 ifname,
                 f"Current state: {state}",
                 f"Line protocol state: {'UP' if oper else 'DOWN'}",
                 f"Description: {configured_description(device, ifname) or ifname + ' Interface'}",
-                "Bandwidth: 1000000 kbps",
+                # the configured (expected) bandwidth, else the port's speed
+                f"Bandwidth: {configured_bandwidth(device, ifname) or port_kbps} kbps",
                 "Maximum transmission unit: 1500",
             ]
             addr = configured_address(device, ifname)

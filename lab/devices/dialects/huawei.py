@@ -1,11 +1,31 @@
-"""Huawei VRP5 (AR/S series) and VRP8 (CE/NE, two-stage commit) dialects."""
+"""Huawei VRP5 (S5720 switch) and VRP8 (CE5850 switch, two-stage commit) dialects.
+
+What each emulates (model, software, port layout) is stated once, in
+:mod:`inventory.platforms` (``huawei_vrp5``, ``huawei_vrp8``); the version
+line, sysDescr, LLDP system description and port speeds derive from it.
+Both are switches: Ethernet ports are layer 2 (``portswitch``) until
+``undo portswitch``, which the device then prints first in the interface.
+
+Configuration is printed as the devices print it: masks dotted however they
+were typed (``ip address 10.0.0.1 30`` is kept as ``... 255.255.255.252``, and
+``undo`` matches either form), sections in the device's order (globals,
+``aaa``, interfaces by type and number, static routes, SNMP, SSH,
+user-interfaces), a ``#`` between every section. VRP5 indents the global
+one-liners (`` sysname``, `` snmp-agent``...); VRP8 prints them at column 0 and
+heads the configuration with its ``!Software Version`` / ``!Last configuration
+was updated at`` / ``!Last configuration was saved at`` lines.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from lab.devices.config_tree import TreeStyle
 from lab.devices.dialects.base import Dialect, Messages, PromptState, suffix_from_table
-from lab.devices.dialects.huawei_views import HuaweiViews, huawei_initial_config
+from lab.devices.dialects.huawei_views import HuaweiViews, huawei_initial_config, switched_port
 from lab.devices.grammar import Grammar, InterfaceNames, Rule
+from lab.devices.semantics import SemanticRules
 
 NAMES = InterfaceNames(
     types=(
@@ -48,10 +68,10 @@ TOP: tuple[Rule, ...] = (
     R("vlan batch <text>"),
     R("vlan <int>", opens="vlan"),
     R("ip vpn-instance <word>", opens="vpn"),
-    R("ip route-static <ip> <masklen> <ip> [preference <int>] [description <text>]"),
-    R("ip route-static <ip> <masklen> <if> [<ip>] [preference <int>] [description <text>]"),
+    R("ip route-static <ip> <dmask> <ip> [preference <int>] [description <text>]"),
+    R("ip route-static <ip> <dmask> <if> [<ip>] [preference <int>] [description <text>]"),
     R(
-        "ip route-static vpn-instance <word> <ip> <masklen> <ip> [preference <int>]"
+        "ip route-static vpn-instance <word> <ip> <dmask> <ip> [preference <int>]"
         " [description <text>]"
     ),
     R("acl number <int>", opens="acl"),
@@ -107,8 +127,8 @@ TOP: tuple[Rule, ...] = (
 
 INTERFACE: tuple[Rule, ...] = (
     R("description <text>", key=1),
-    R("ip address <ip> <masklen>", key=2),
-    R("ip address <ip> <masklen> sub"),
+    R("ip address <ip> <dmask>", key=2),
+    R("ip address <ip> <dmask> sub"),
     R("ip binding vpn-instance <word>", key=3),
     R("shutdown", key=1),
     R("portswitch", key=1),
@@ -117,6 +137,7 @@ INTERFACE: tuple[Rule, ...] = (
     R("port trunk allow-pass vlan <text>"),
     R("port trunk pvid vlan <int>", key=3),
     R("mtu <int>", key=1),
+    R("bandwidth <int>", key=1),
     R("speed <int>", key=1),
     R("duplex {full|half|auto}", key=1),
     R("negotiation auto", key=1),
@@ -185,13 +206,13 @@ BGP = (
     R("ipv4-family {unicast|vpnv4}", opens="bgp-af"),
     R("ipv4-family vpn-instance <word>", opens="bgp-af"),
     R("import-route <text>"),
-    R("network <ip> [<masklen>]"),
+    R("network <ip> [<dmask>]"),
     R("synchronization", key=1),
 )
 BGP_AF = (
     R("peer <ip> <text>"),
     R("import-route <text>"),
-    R("network <ip> [<masklen>]"),
+    R("network <ip> [<dmask>]"),
     R("synchronization", key=1),
     R("route-distinguisher <word>", key=1),
 )
@@ -237,24 +258,39 @@ DISPLAY = (
     R("display current-configuration interface <if>", action="running_interface"),
     R("display saved-configuration [last]", action="startup"),
     R("display interface brief", action="interfaces_brief"),
+    R("display interface description", action="hw_interface_description"),
     R("display interface [<if>]", action="interfaces"),
     R("display ip interface brief", action="ip_interfaces_brief"),
+    R("display ip interface [<if>]", action="hw_ip_interfaces"),
+    R("display ipv6 interface [brief]", action="noop"),
     R("display lldp neighbor brief", action="lldp"),
+    R("display lldp neighbor [interface <if>]", action="hw_lldp_detail"),
     R("display arp [all]", action="arp"),
     R("display ip routing-table", action="routes"),
     R("display esn", action="serial"),
     R("display clock", action="clock"),
     R("display users", action="users"),
     R("display system file-md5 <word>", action="md5"),
+    R("display vlan", action="hw_vlan"),
+    R("display port vlan", action="hw_port_vlan"),
+    R("display mac-address", action="hw_mac_address"),
+    R("display device", action="hw_device"),
+    R("display device manuinfo", action="hw_manuinfo"),
+    R("display cpu-usage", action="hw_cpu"),
+    R("display memory-usage", action="hw_memory"),
+    R("display ntp status", action="hw_ntp"),
+    R("display ntp-service status", action="hw_ntp"),
+    R("display ip vpn-instance", action="hw_vpn_instances"),
 )
 DISPLAY_V8 = (
     R("display configuration commit list [verbose]", action="commit_list"),
+    R("display configuration commit changes [at <int>]", action="hw_commit_changes"),
     R("display configuration candidate changes", action="candidate_changes"),
     R("display configuration candidate", action="candidate"),
 )
 USER = (
     R("screen-length <int> temporary", action="noop"),
-    R("system-view [immediately]", action="enter_config"),
+    R("system-view", action="enter_config"),
     R("quit", action="logout"),
     R("dir [<word>]", action="dir"),
     R("delete [/unreserved] [/quiet] <word>", action="delete"),
@@ -262,6 +298,7 @@ USER = (
     R("rollback configuration to file <word>", action="rollback_file"),
 )
 USER_V8 = (
+    R("system-view immediately", action="hw_enter_immediate"),
     R("rollback configuration to commit-id <int>", action="rollback_commit"),
     R("rollback configuration last <int>", action="rollback_last"),
     R("abort trial", action="abort_trial"),
@@ -270,12 +307,14 @@ CONFIG = (
     R("quit", action="config_quit"),
     R("return", action="config_return"),
     R("save [<word>]", action="save"),
+    R("display this", action="hw_this"),
 )
 CONFIG_V8 = (
     R("commit", action="commit"),
     R("commit comment <text>", action="commit"),
     R("commit trial [<int>]", action="commit_trial"),
     R("abort trial", action="abort_trial"),
+    R("clear configuration candidate", action="hw_clear_candidate"),
 )
 
 SUFFIXES = (
@@ -307,6 +346,55 @@ def _prompt(state: PromptState, two_stage: bool) -> str:
     return f"[{mark}{state.hostname}{suffix}]"
 
 
+#: Interface types in the order the devices print their sections.
+INTERFACE_ORDER = (
+    "Vlanif",
+    "MEth",
+    "Eth-Trunk",
+    "Ethernet",
+    "GigabitEthernet",
+    "XGigabitEthernet",
+    "GE",
+    "10GE",
+    "25GE",
+    "40GE",
+    "100GE",
+    "Serial",
+    "Cellular",
+    "Tunnel",
+    "LoopBack",
+    "NULL",
+)
+_IF_NAME = re.compile(r"interface (\d*[A-Za-z-]+)(\S*)")
+
+
+def interface_order(text: str) -> tuple[object, ...]:
+    """Sort key of an ``interface`` line: type as the device orders it, then numbers.
+
+    >>> sorted(["interface LoopBack0", "interface GigabitEthernet0/0/10",
+    ...         "interface GigabitEthernet0/0/2", "interface Vlanif10"], key=interface_order)
+    ['interface Vlanif10', 'interface GigabitEthernet0/0/2', \
+'interface GigabitEthernet0/0/10', 'interface LoopBack0']
+    """
+    m = _IF_NAME.fullmatch(text)
+    if not m:
+        return (len(INTERFACE_ORDER),)
+    kind = m.group(1)
+    rank = INTERFACE_ORDER.index(kind) if kind in INTERFACE_ORDER else len(INTERFACE_ORDER)
+    return (rank, *(int(n) for n in re.findall(r"\d+", m.group(2))))
+
+
+SEMANTICS = SemanticRules(
+    overlap="Error: The specified address conflicts with another address.",
+    layer2="Error: Unrecognized command found at '^' position.",
+    layer2_word=1,
+    is_layer2=switched_port,
+    out_of_range="Error: Wrong parameter found at '^' position.",
+    description_max=242,
+    mtu_range=(46, 9600),
+    vrf_prefixes=("ip binding vpn-instance ",),
+)
+
 STYLE = TreeStyle(
     separator="#",
     indented_globals=(
@@ -327,19 +415,23 @@ STYLE = TreeStyle(
         "dhcp enable",
         "stp ",
         "header",
+        "vlan batch",
     ),
     ignored_prefixes=("!", "return"),
     section_order=(
         "sysname",
         "header",
         "clock",
+        "vlan batch",
         "dhcp",
         "stp",
+        "lldp",
         "vlan",
         "ip vpn-instance",
         "acl",
         "aaa",
         "local-aaa-user",
+        "ntp",
         "interface",
         "bgp",
         "ospf",
@@ -352,12 +444,23 @@ STYLE = TreeStyle(
         "http",
         "ftp",
         "info-center",
-        "ntp",
-        "lldp",
         "dns",
         "user-interface",
     ),
+    sections=("interface ", "user-interface ", "aaa", "vlan ", "ip vpn-instance ", "acl ", "bgp "),
+    child_order=(
+        "portswitch",
+        "description",
+        "port link-type",
+        "port default vlan",
+        "port trunk",
+        "ip binding vpn-instance",
+        "ip address",
+    ),
+    order_key=interface_order,
 )
+#: CE (VRP8) prints every global line at column 0.
+STYLE_V8 = replace(STYLE, indented_globals=())
 MESSAGES = Messages(
     unrecognized="Error: Unrecognized command found at '^' position.",
     incomplete="Error: Incomplete command found at '^' position.",
@@ -378,13 +481,14 @@ def _make(name: str, two_stage: bool) -> Dialect:
     config = DISPLAY + CONFIG + ((DISPLAY_V8 + CONFIG_V8) if two_stage else ())
     return Dialect(
         name=name,
-        style=STYLE,
+        style=STYLE_V8 if two_stage else STYLE,
         grammar=Grammar(CONTEXTS, NAMES_V8 if two_stage else NAMES),
         commands={"user": user, "config": config},
         messages=MESSAGES,
         views=HuaweiViews(two_stage),
         prompt=lambda state: _prompt(state, two_stage),
         negation="undo ",
+        explicit_negations=("portswitch",),
         two_stage=two_stage,
         comment_prefixes=("#",),
         commit_actions=frozenset(
@@ -396,6 +500,7 @@ def _make(name: str, two_stage: bool) -> Dialect:
             "startup_file": "vrpcfg.cfg",
             "config_banner": "Enter system view, return user view with Ctrl+Z.",
         },
+        semantics=SEMANTICS,
     )
 
 

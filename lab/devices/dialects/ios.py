@@ -11,6 +11,7 @@ from lab.devices.config_tree import TreeStyle
 from lab.devices.dialects.base import Dialect, Messages, PromptState, suffix_from_table
 from lab.devices.dialects.ios_views import IosViews, ios_initial_config
 from lab.devices.grammar import Grammar, InterfaceNames, Rule
+from lab.devices.semantics import IOS_RULES
 
 NAMES = InterfaceNames(
     types=(
@@ -373,4 +374,5 @@ IOS = Dialect(
         "exec_mode": "enable",
         "config_banner": "Enter configuration commands, one per line.  End with CNTL/Z.",
     },
+    semantics=IOS_RULES,
 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from lab.devices.dialects import ios_reference, ios_show
 from lab.devices.dialects.common import (
     configured_address,
+    configured_bandwidth,
     configured_description,
     interface_names,
     interface_state,
@@ -57,6 +58,8 @@ def ios_initial_config(device: LabDevice) -> str:
         lines.append(f"interface {iface.name}")
         if iface.description:
             lines.append(f" description {iface.description}")
+        if iface.bandwidth_bps:
+            lines.append(f" bandwidth {max(1, iface.bandwidth_bps // 1000)}")
         if iface.vrf:
             lines.append(f" vrf forwarding {iface.vrf}")
         parts = split_address(iface.address)
@@ -145,7 +148,10 @@ class IosViews:
             addr = configured_address(device, ifname)
             if addr:
                 lines.append(f"  Internet address is {addr[0]}/{prefixlen(addr[1])}")
-            speed_kbit = (spec.speed_bps if spec else 8_000_000_000) // 1000
+            # BW is the configured bandwidth, else the port's speed (as IOS prints it)
+            speed_kbit = configured_bandwidth(device, ifname) or (
+                (spec.speed_bps if spec else 8_000_000_000) // 1000
+            )
             lines.append(f"  MTU 1500 bytes, BW {speed_kbit} Kbit/sec, DLY 10 usec,")
             lines.append("     reliability 255/255, txload 1/255, rxload 1/255")
             if spec:
