@@ -31,9 +31,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from inventory.yamlio import load_yaml_with_lines
+from inventory.yamlio import YamlLoadError, load_yaml_with_lines
 
 from .errors import NetworkFileError
 
@@ -205,27 +203,30 @@ def load_network_file(path: Path, platforms: Iterable[str] = ()) -> NetworkConte
     try:
         with path.open("rb") as fh:
             data = load_yaml_with_lines(fh)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise NetworkFileError(
-            f"{name}:{mark.line + 1 if mark else 0}: not valid YAML: {exc.problem}"
-        ) from None
-    except (OSError, yaml.YAMLError) as exc:
+    except YamlLoadError as exc:
+        raise NetworkFileError(f"{name}:{exc.line}: not valid YAML: {exc.message}") from None
+    except OSError as exc:
         raise NetworkFileError(f"{name}: cannot read: {exc}") from None
     if data is None:
-        data = {"__line__": 1}
+        data = {}
     if not isinstance(data, dict):
         raise NetworkFileError(f"{name}:1: expected a mapping with keys {', '.join(TOP_KEYS)}")
     return context_from_mapping(data, name, tuple(platforms))
 
 
+def _line_of(value: Any, default: int = 0) -> int:
+    """The 1-based line a loaded mapping starts at (``default`` when unknown)."""
+    line = getattr(value, "line", 0)
+    return line if isinstance(line, int) and line > 0 else default
+
+
 def context_from_mapping(
     data: Mapping[str, Any], name: str = "NETWORK.yaml", platforms: tuple[str, ...] = ()
 ) -> NetworkContext:
-    """The context of a NETWORK.yaml mapping (``__line__`` keys give line numbers)."""
-    at = f"{name}:{data.get('__line__', 1)}"
+    """The context of a NETWORK.yaml mapping (mappings loaded by ``inventory.yamlio`` know their line)."""
+    at = f"{name}:{_line_of(data, 1)}"
     for key in data:
-        if key != "__line__" and key not in TOP_KEYS:
+        if key not in TOP_KEYS:
             raise NetworkFileError(f"{at}: unknown key {key!r} (known: {', '.join(TOP_KEYS)})")
     defaults = NetworkContext()
     city = (
@@ -256,13 +257,11 @@ def context_from_mapping(
     if not isinstance(raw_zones, dict):
         raise NetworkFileError(f"{at}: zones must be a mapping of VRF name to kind and targets")
     for code, spec in raw_zones.items():
-        if code == "__line__":
-            continue
-        zat = f"{name}:{spec.get('__line__', 0) if isinstance(spec, dict) else 0}: zones.{code}"
+        zat = f"{name}:{_line_of(spec)}: zones.{code}"
         if not isinstance(spec, dict):
             raise NetworkFileError(f"{zat}: expected a mapping with kind and targets")
         for key in spec:
-            if key not in ("__line__", "kind", "targets"):
+            if key not in ("kind", "targets"):
                 raise NetworkFileError(f"{zat}: unknown key {key!r} (known: kind, targets)")
         targets = spec.get("targets") or []
         if not isinstance(targets, list):
@@ -286,16 +285,14 @@ def _devices(
         raise NetworkFileError(f"{at}: devices must be a mapping of file name to attributes")
     out: dict[str, NodeInfo] = {}
     for file, spec in raw.items():
-        if file == "__line__":
-            continue
         if spec is None:
             spec = {}
-        line = spec.get("__line__", 0) if isinstance(spec, dict) else 0
+        line = _line_of(spec)
         dat = f"{name}:{line}: devices.{file}"
         if not isinstance(spec, dict):
             raise NetworkFileError(f"{dat}: expected a mapping ({', '.join(DEVICE_KEYS)})")
         for key in spec:
-            if key != "__line__" and key not in DEVICE_KEYS:
+            if key not in DEVICE_KEYS:
                 raise NetworkFileError(
                     f"{dat}: unknown key {key!r} (known: {', '.join(DEVICE_KEYS)})"
                 )
