@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .choices import AllocationKind
-from .clictx import component
+from .clictx import acting, component, record
 from .errors import ImportFileError, InventoryError
 
 if TYPE_CHECKING:  # the heavy modules are imported when a command runs (start-up time)
@@ -69,6 +69,10 @@ def _print_plan(plan: Plan, *, verbose: bool) -> None:
     click.echo("; ".join(parts) if parts else "no changes")
 
 
+def _plan_counts(plan: Plan) -> dict[str, Any]:
+    return {kind: c for kind, c in plan.counts().items() if any(c.values())}
+
+
 @inventory_cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--prune", is_flag=True, help="Also delete what the file lacks (kinds it contains).")
@@ -76,6 +80,7 @@ def _print_plan(plan: Plan, *, verbose: bool) -> None:
 @click.pass_context
 def import_cmd(ctx: click.Context, path: Path, prune: bool, dry_run: bool) -> None:
     """Import a YAML bundle, a CSV file or a directory of CSV files (all or nothing)."""
+    actor = acting(ctx, "inventory.write", whole=True, write=not dry_run)
     inv = _inventory(ctx)
     if prune and not dry_run:
         plan = inv.import_path(path, prune=True, dry_run=True)
@@ -88,6 +93,8 @@ def import_cmd(ctx: click.Context, path: Path, prune: bool, dry_run: bool) -> No
     _print_plan(plan, verbose=dry_run)
     if dry_run:
         click.echo("dry run: nothing was written")
+    else:
+        record(ctx, actor, "inventory.import", str(path), {"prune": prune, **_plan_counts(plan)})
 
 
 @inventory_cli.command("export")
@@ -198,7 +205,9 @@ def allocate_cmd(
     as_json: bool,
 ) -> None:
     """Allocate the next free prefix, VLAN, loopback, point-to-point subnet or RD."""
+    actor = acting(ctx, "inventory.write", node=node)
     result = _inventory(ctx).allocate(node, AllocationKind(kind), size, department, zone)
+    record(ctx, actor, "inventory.allocate", node, {"kind": kind, "value": result.value})
     if as_json:
         click.echo(json.dumps(result.__dict__))
     else:
@@ -212,7 +221,9 @@ def allocate_cmd(
 @click.pass_context
 def release_cmd(ctx: click.Context, kind: str, value: str, node: str | None) -> None:
     """Give back an allocation."""
+    actor = acting(ctx, "inventory.write", node=node, whole=node is None)
     result = _inventory(ctx).release(AllocationKind(kind), value, node)
+    record(ctx, actor, "inventory.release", node or "", {"kind": kind, "value": value})
     click.echo(f"released {result.kind} {result.value}")
 
 
@@ -229,8 +240,10 @@ def release_cmd(ctx: click.Context, kind: str, value: str, node: str | None) -> 
 @click.pass_context
 def seed_cmd(ctx: click.Context, divisions: Path | None, villages_per_township: int) -> None:
     """Build a city: divisions, villages, departments with their sites, links, allocations."""
+    actor = acting(ctx, "inventory.write", whole=True)
     plan = _inventory(ctx).seed(divisions, villages_per_township)
     _print_plan(plan, verbose=False)
+    record(ctx, actor, "inventory.seed", str(divisions or "example city"), _plan_counts(plan))
 
 
 @inventory_cli.group("credentials")
@@ -291,6 +304,7 @@ def credentials_set(
     """
     if ask_v3 and not snmp_v3_user:
         raise click.UsageError("--snmp-v3-keys needs --snmp-v3-user")
+    actor = acting(ctx, "credentials.write", whole=True)
     if secret_file is not None:
         if ask_community or ask_v3:
             raise click.UsageError(
@@ -319,6 +333,7 @@ def credentials_set(
     _inventory(ctx).credentials.put(
         name, CredentialSet(username=username, snmp_v3_user=snmp_v3_user, **secrets)
     )
+    record(ctx, actor, "credentials.set", name, {"username": username})
     click.echo(f"stored credential set {name}")
 
 
