@@ -14,7 +14,7 @@ APT_PACKAGES := snmp snmpd influxdb postgresql nftables iproute2 iputils-ping pr
 ECHARTS_VERSION := 5.6.0
 ECHARTS_SHA256 := $(shell cat web/static/vendor/echarts.sha256 2>/dev/null)
 ECHARTS := web/static/vendor/echarts.min.js
-MO := web/translations/en/LC_MESSAGES/messages.mo web/translations/zh_CN/LC_MESSAGES/messages.mo
+MO := web/translations/zh/LC_MESSAGES/messages.mo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 
@@ -23,7 +23,7 @@ STAMP := $(VENV)/.installed
 setup: apt venv assets
 
 # static assets and compiled translations (both git-ignored, built from what is committed)
-assets: $(ECHARTS)
+assets: $(ECHARTS) $(MO)
 
 $(ECHARTS): web/static/vendor/echarts.sha256
 	@command -v npm >/dev/null || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends npm)
@@ -32,7 +32,7 @@ $(ECHARTS): web/static/vendor/echarts.sha256
 	  cp $$tmp/package/dist/echarts.min.js $@ && rm -rf $$tmp
 
 web/translations/%/LC_MESSAGES/messages.mo: web/translations/%/LC_MESSAGES/messages.po $(STAMP)
-	$(VENV)/bin/pybabel compile -q -d web/translations -l $* -f
+	$(VENV)/bin/pybabel compile -d web/translations -l $*
 
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do \
