@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from typing import Any
+
 import click
 
 from inventory.clictx import COMPONENTS_KEY
@@ -21,6 +25,39 @@ def serve_cmd(ctx: click.Context, host: str, port: int, threads: int) -> None:
     app = ctx.meta["egovnet.app"]()
     monitoring = load("monitoring")
     monitoring.ensure_schema()
+    if load("inventory").accounts.count() == 0:
+        click.echo(
+            "note: no account exists yet: create one with 'egovnet users add NAME --role admin'"
+        )
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"console: http://{shown}:{port}/ (Ctrl-C to stop)")
-    serve(app, host=host, port=port, threads=threads, ident="egovnet")
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="egovnet")
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        ctx.exit(2)
+
+
+class Background:
+    """The console under waitress in a thread (the demo); :meth:`stop` closes it."""
+
+    def __init__(self, app: Any, host: str, port: int, threads: int = 4) -> None:
+        from waitress.server import create_server
+
+        self.server: Any = create_server(
+            app, host=host, port=port, threads=threads, ident="egovnet"
+        )
+        self.port = int(self.server.effective_port)
+        self.thread = threading.Thread(target=self._run, name="egovnet-console", daemon=True)
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # closed under the loop by stop()
+            self.server.run()
+
+    def start(self) -> Background:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.close()
+        self.thread.join(timeout=10)
