@@ -30,3 +30,15 @@ NODE_ROLES = (
 STATUSES = (N_("planned"), N_("active"), N_("retired"))
 NETWORKS = (N_("extranet"), N_("intranet"), N_("internet"))
 RANGES = (N_("last 1h"), N_("last 6h"), N_("last 24h"), N_("last 7d"))
+LINK_KINDS = (N_("uplink"), N_("peer"), N_("isp"), N_("intranet"))
+PREFIX_ROLES = (
+    N_("city-block"),
+    N_("county-pool"),
+    N_("township-pool"),
+    N_("subnet"),
+    N_("loopback-pool"),
+    N_("loopback"),
+    N_("transit-pool"),
+    N_("p2p"),
+    N_("management"),
+)

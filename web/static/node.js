@@ -17,6 +17,7 @@
             data: s.points.map(function (p) { return [p[0], p[1]]; }) });
         });
         chart.setOption({
+          animation: false,
           tooltip: { trigger: "axis" },
           legend: { type: "scroll", top: 0 },
           grid: { left: 50, right: 20, top: 40, bottom: 30 },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from .forms import AckForm
 
 bp = Blueprint("inventory", __name__)
 
+_LINK = re.compile(r"^(.*) \(([a-z-]+), (\d+) Mb/s\)$")
 RANGES = {
     "1h": timedelta(hours=1),
     "6h": timedelta(hours=6),
@@ -77,9 +79,18 @@ def node(code: str) -> Any:
             .where(Node.parent_id == row)
             .order_by(Node.code)
         ).all()
+    links = []
+    for text in shown["links"]:
+        found = _LINK.match(text)
+        links.append(found.groups() if found else (text, "", ""))
+    prefixes = [
+        tuple(text.split(" ", 1)) if " " in text else (text, "") for text in shown["prefixes"]
+    ]
     return render_template(
         "node.html",
         node=shown,
+        links=links,
+        prefixes=prefixes,
         alarms=alarms,
         usage=sorted(usage.items()),
         children=children,
