@@ -245,3 +245,30 @@ def test_any_edit_of_any_row_is_detected(
         assert not verdict.ok and verdict.broken_id == row
     finally:
         engine.dispose()
+
+
+def test_upgrade_from_the_previous_head_keeps_the_data(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from inventory.db import _alembic_config, current_revision
+
+    engine = make_engine(database_url)
+    try:
+        command.upgrade(_alembic_config(engine), "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO nodes (code, name, level, network, role, ssh_port, snmp_port, status)"
+                    " VALUES ('4113', '南阳市', 'city', 'extranet', 'core', 22, 161, 'active')"
+                )
+            )
+        upgrade(engine)
+        assert current_revision(engine) == "0002"
+        tables = set(inspect(engine).get_table_names())
+        assert {"users", "api_tokens", "audit_log", "login_sessions"} <= tables
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM nodes")).scalar_one() == "南阳市"
+            assert conn.execute(text("SELECT name FROM locks WHERE name = 'audit'")).scalar_one()
+    finally:
+        engine.dispose()
