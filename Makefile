@@ -6,14 +6,33 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 # Debian packages the tests and the lab use (Net-SNMP tools and agent, InfluxDB 1.x,
-# nftables for link faults, iproute2 for network namespaces, ping for reachability).
-APT_PACKAGES := snmp snmpd influxdb postgresql nftables iproute2 iputils-ping procps
+# nftables for link faults, iproute2 for network namespaces, ping for reachability;
+# Chromium for the console's browser tests, a font that renders Chinese).
+APT_PACKAGES := snmp snmpd influxdb postgresql nftables iproute2 iputils-ping procps \
+  chromium fonts-wqy-microhei
+# The console's chart library, from the npm registry at set-up (never a CDN at run time).
+ECHARTS_VERSION := 5.6.0
+ECHARTS_SHA256 := $(shell cat web/static/vendor/echarts.sha256 2>/dev/null)
+ECHARTS := web/static/vendor/echarts.min.js
+MO := web/translations/zh/LC_MESSAGES/messages.mo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 
-.PHONY: setup apt venv test lint pytest demo clean bench-peer
+.PHONY: setup apt venv assets test lint pytest demo clean bench-peer
 
-setup: apt venv
+setup: apt venv assets
+
+# static assets and compiled translations (both git-ignored, built from what is committed)
+assets: $(ECHARTS) $(MO)
+
+$(ECHARTS): web/static/vendor/echarts.sha256
+	@command -v npm >/dev/null || (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends npm)
+	@tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent echarts@$(ECHARTS_VERSION) >/dev/null && tar -xzf echarts-$(ECHARTS_VERSION).tgz package/dist/echarts.min.js) && \
+	  echo "$(ECHARTS_SHA256)  $$tmp/package/dist/echarts.min.js" | sha256sum -c --quiet - && \
+	  cp $$tmp/package/dist/echarts.min.js $@ && rm -rf $$tmp
+
+web/translations/%/LC_MESSAGES/messages.mo: web/translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel compile -d web/translations -l $*
 
 apt:
 	@missing=""; for p in $(APT_PACKAGES); do \

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .choices import AllocationKind
-from .clictx import component, os_error_line
+from .clictx import acting, component, os_error_line, record
 from .errors import ImportFileError, InventoryError
 
 if TYPE_CHECKING:  # the heavy modules are imported when a command runs (start-up time)
@@ -81,6 +81,10 @@ def _print_plan(plan: Plan, *, verbose: bool) -> None:
     click.echo("; ".join(parts) if parts else "no changes")
 
 
+def _plan_counts(plan: Plan) -> dict[str, Any]:
+    return {kind: c for kind, c in plan.counts().items() if any(c.values())}
+
+
 @inventory_cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--prune", is_flag=True, help="Also delete what the file lacks (kinds it contains).")
@@ -90,6 +94,7 @@ def import_cmd(ctx: click.Context, path: Path, prune: bool, dry_run: bool) -> No
     """Import a YAML bundle, a CSV file or a directory of CSV files (all or nothing)."""
     from .bundle import Plan
 
+    actor = acting(ctx, "inventory.write", whole=True, write=not dry_run)
     inv = _inventory(ctx)
     try:
         if prune and not dry_run:
@@ -109,6 +114,8 @@ def import_cmd(ctx: click.Context, path: Path, prune: bool, dry_run: bool) -> No
     _print_plan(plan, verbose=dry_run)
     if dry_run:
         click.echo("dry run: nothing was written")
+    else:
+        record(ctx, actor, "inventory.import", str(path), {"prune": prune, **_plan_counts(plan)})
 
 
 @inventory_cli.command("export")
@@ -219,7 +226,9 @@ def allocate_cmd(
     as_json: bool,
 ) -> None:
     """Allocate the next free prefix, VLAN, loopback, point-to-point subnet or RD."""
+    actor = acting(ctx, "inventory.write", node=node)
     result = _inventory(ctx).allocate(node, AllocationKind(kind), size, department, zone)
+    record(ctx, actor, "inventory.allocate", node, {"kind": kind, "value": result.value})
     if as_json:
         click.echo(json.dumps(result.__dict__))
     else:
@@ -235,7 +244,9 @@ def release_cmd(ctx: click.Context, kind: str, value: str, node: str | None) -> 
     """Give back an allocation."""
     if AllocationKind(kind) is AllocationKind.VLAN and node is None:
         raise click.UsageError("--kind vlan needs --node (VLAN ids are per node)")
+    actor = acting(ctx, "inventory.write", node=node, whole=node is None)
     result = _inventory(ctx).release(AllocationKind(kind), value, node)
+    record(ctx, actor, "inventory.release", node or "", {"kind": kind, "value": value})
     click.echo(f"released {result.kind} {result.value}")
 
 
@@ -263,8 +274,10 @@ def seed_cmd(ctx: click.Context, divisions: Path | None, villages_per_township: 
     parent_code a township of the file); every other township gets
     --villages-per-township generated ones.
     """
+    actor = acting(ctx, "inventory.write", whole=True)
     plan = _inventory(ctx).seed(divisions, villages_per_township)
     _print_plan(plan, verbose=False)
+    record(ctx, actor, "inventory.seed", str(divisions or "example city"), _plan_counts(plan))
 
 
 @inventory_cli.group("credentials")
@@ -325,6 +338,7 @@ def credentials_set(
     """
     if ask_v3 and not snmp_v3_user:
         raise click.UsageError("--snmp-v3-keys needs --snmp-v3-user")
+    actor = acting(ctx, "credentials.write", whole=True)
     if secret_file is not None:
         if ask_community or ask_v3:
             raise click.UsageError(
@@ -353,6 +367,7 @@ def credentials_set(
     _inventory(ctx).credentials.put(
         name, CredentialSet(username=username, snmp_v3_user=snmp_v3_user, **secrets)
     )
+    record(ctx, actor, "credentials.set", name, {"username": username})
     click.echo(f"stored credential set {name}")
 
 

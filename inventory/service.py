@@ -11,6 +11,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import bundle, db
+from .accounts import Accounts
+from .audit import AuditLog
 from .choices import DIVISION_ROLE_LEVEL, LEVEL_ORDER, AllocationKind, Role
 from .credentials import CredentialStore, encrypted_rows, load_key
 from .errors import NotFoundError
@@ -56,6 +58,8 @@ class Inventory:
         self.engine: Engine = db.make_engine(settings.database_url)
         self.sessions: sessionmaker[Session] = db.make_session_factory(self.engine)
         self._credentials: CredentialStore | None = None
+        self.accounts = Accounts(self.sessions)
+        self.audit = AuditLog(self.sessions)
 
     def ensure_schema(self) -> None:
         """Create or upgrade the tables (Alembic); cheap when already current."""

@@ -275,6 +275,35 @@ class HealthReader:
                 )
         return out
 
+    def link_series(
+        self, labels: Iterable[str], start: datetime | int, end: datetime | int, bucket_s: int
+    ) -> dict[str, list[tuple[int, float | None, float | None]]]:
+        """Per link label: ``(time ns, mean util_max_pct, mean up)`` per ``bucket_s`` bucket.
+
+        For charts: one query for all the labels; empty buckets are left out.
+        """
+        wanted = sorted(set(labels))
+        if not wanted:
+            return {}
+        which = " OR ".join(f'"link" = {quote_literal(label)}' for label in wanted)
+        statement = (
+            'SELECT mean("util_max_pct"), mean("up") FROM "link" '  # noqa: S608 - quoted
+            f"WHERE ({which}) AND {time_range(start, end)} "
+            f'GROUP BY time({max(1, int(bucket_s))}s), "link" fill(none)'
+        )
+        out: dict[str, list[tuple[int, float | None, float | None]]] = {}
+        for series in self.client.query_series(statement):
+            key = series.tags.get("link", "")
+            out.setdefault(key, []).extend(
+                (
+                    int(row[0]),
+                    None if row[1] is None else float(row[1]),
+                    None if row[2] is None else float(row[2]),
+                )
+                for row in series.values
+            )
+        return out
+
 
 def _max(*values: Any) -> float | None:
     found = [float(v) for v in values if v is not None]

@@ -69,6 +69,8 @@ class AlarmView:
     value: float | None
     started_at: datetime
     ended_at: datetime | None
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
 
     @property
     def open(self) -> bool:
@@ -93,6 +95,8 @@ class AlarmView:
             value=row.value,
             started_at=started,
             ended_at=_aware(row.ended_at),
+            acknowledged_by=row.acknowledged_by,
+            acknowledged_at=_aware(row.acknowledged_at),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -112,6 +116,8 @@ class AlarmView:
             "started_at": self.started_at.isoformat(),
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "open": self.open,
+            "acknowledged_by": self.acknowledged_by,
+            "acknowledged_at": self.acknowledged_at.isoformat() if self.acknowledged_at else None,
         }
 
 
@@ -199,11 +205,52 @@ class AlarmStore:
             session.flush()
             return AlarmView.of(row)
 
-    def alarms(self, *, open_only: bool = False, limit: int | None = None) -> list[AlarmView]:
-        """Alarms, newest first (only open ones when ``open_only``)."""
+    def acknowledge(self, alarm_id: int, by: str, at: datetime) -> AlarmView | None:
+        """Mark alarm ``alarm_id`` acknowledged by ``by``; None when no such alarm.
+
+        Acknowledging twice keeps the first acknowledgement.
+        """
+        with transaction(self.sessions) as session:
+            row = session.get(Alarm, alarm_id)
+            if row is None:
+                return None
+            if row.acknowledged_by is None:
+                row.acknowledged_by, row.acknowledged_at = by, at
+            session.flush()
+            return AlarmView.of(row)
+
+    def get(self, alarm_id: int) -> AlarmView | None:
+        with self.sessions() as session:
+            row = session.get(Alarm, alarm_id)
+            return AlarmView.of(row) if row is not None else None
+
+    def open_by_node(self) -> dict[str, list[str]]:
+        """Severities of the open alarms of each node (for health colours)."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Alarm.node, Alarm.severity).where(Alarm.ended_at.is_(None))
+            ).all()
+        out: dict[str, list[str]] = {}
+        for node, severity in rows:
+            out.setdefault(node, []).append(severity)
+        return out
+
+    def alarms(
+        self,
+        *,
+        open_only: bool = False,
+        limit: int | None = None,
+        node: str | None = None,
+        closed_only: bool = False,
+    ) -> list[AlarmView]:
+        """Alarms, newest first (only open ones when ``open_only``, of ``node`` when given)."""
         stmt = select(Alarm).order_by(Alarm.started_at.desc(), Alarm.id.desc())
         if open_only:
             stmt = stmt.where(Alarm.ended_at.is_(None))
+        if closed_only:
+            stmt = stmt.where(Alarm.ended_at.is_not(None))
+        if node is not None:
+            stmt = stmt.where(Alarm.node == node)
         if limit is not None:
             stmt = stmt.limit(limit)
         with self.sessions() as session:

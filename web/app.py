@@ -1,18 +1,59 @@
-"""``create_app``: read configuration once, build the components, register blueprints."""
+"""``create_app``: read configuration once, build the components, register blueprints.
+
+The console: blueprints ``auth``, ``dashboard``, ``inventory``, ``monitoring``,
+``admin`` (server-rendered pages) and the JSON API under ``/api/v1``
+(flask-smorest, OpenAPI at ``/api/v1/openapi.json``). Sessions, access rules
+and headers: :mod:`web.security`. Languages: zh_CN by default, English by the
+user's preference or ``?lang=en`` (Flask-Babel, catalogues in
+``web/translations``).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, g, jsonify, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
 
 from inventory.service import Inventory
 from monitoring.service import Monitoring
 
 from .config import load_config
+from .security import DbSessionInterface, install, public
+
+LANGUAGES = ("zh_CN", "en")
+#: the catalogue folder of each language: Babel parses ``zh_CN`` as ``zh_Hans_CN`` and would
+#: look for that folder, so the Chinese catalogue is ``translations/zh``
+CATALOGUE = {"zh_CN": "zh", "en": "en"}
+
+
+def select_locale() -> str:
+    """The catalogue of :func:`language`."""
+    return CATALOGUE[language()]
+
+
+def language() -> str:
+    """``?lang=`` (remembered in the session), else the account's preference, else the default."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        if session.get("lang") != asked:
+            session["lang"] = asked
+        return asked
+    remembered = session.get("lang")
+    if remembered in LANGUAGES:
+        return str(remembered)
+    account = g.get("account")
+    if account is not None and account.language in LANGUAGES:
+        return str(account.language)
+    from flask import current_app
+
+    default = str(current_app.config["EGOVNET"].values["web.language"])
+    return default if default in LANGUAGES else "zh_CN"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -25,8 +66,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     config = load_config(app.instance_path, os.environ, test_config)
-    app.config["SECRET_KEY"] = config.values["web.secret_key"] or secrets.token_hex(32)
+    values = config.values
+    app.config["SECRET_KEY"] = values["web.secret_key"] or secrets.token_hex(32)
     app.config["EGOVNET"] = config
+    app.config["SESSION_COOKIE_SECURE"] = bool(values["web.secure_cookies"])
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # bound by the session's own idle timeout
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(app.root_path, "translations")
+    app.config["BABEL_DEFAULT_LOCALE"] = values["web.language"]
+    app.config["API_TITLE"] = "egovnet"
+    app.config["API_VERSION"] = "v1"
+    app.config["OPENAPI_VERSION"] = "3.0.3"
+    app.config["OPENAPI_URL_PREFIX"] = "/api/v1"
+    app.config["OPENAPI_JSON_PATH"] = "openapi.json"
     inventory = Inventory(config.inventory)
     monitoring = Monitoring(
         inventory,
@@ -37,7 +88,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["egovnet"] = {"config": config, "inventory": inventory, "monitoring": monitoring}
 
+    app.session_interface = DbSessionInterface(
+        inventory,
+        idle=timedelta(minutes=float(values["web.idle_timeout"])),
+        lifetime=timedelta(hours=float(values["web.session_lifetime"])),
+    )
+    CSRFProtect(app)
+    Babel(app, locale_selector=select_locale)
+    install(app, inventory, inventory.accounts)
+
+    from . import views
+    from .api import register_api
+
+    views.register(app)
+    register_api(app)
+
     @app.get("/healthz")
+    @public
     def healthz() -> Any:
         return jsonify(status="ok")
 

@@ -7,8 +7,8 @@ so ``egovnet --help`` imports neither Flask, SQLAlchemy nor the lab, and
 creates nothing on disk. Measured in ``docs/BENCHMARKS.md`` (start-up).
 
 Flask's own ``run``, ``shell`` and ``routes`` and its ``-A/--app`` and
-``--env-file`` options are not offered: the web console is not a user feature
-yet.
+``--env-file`` options are not offered: ``egovnet serve`` runs the console
+under waitress.
 
 Exit statuses, the same for every command, each error one line on stderr
 (``error: ...``, or click's usage message) and never a traceback:
@@ -35,7 +35,7 @@ from typing import Any
 
 import click
 
-from inventory.clictx import COMPONENTS_KEY, os_error_line
+from inventory.clictx import ACCOUNT_KEY, COMPONENTS_KEY, os_error_line
 
 #: name -> (module, attribute, short help shown by ``egovnet --help``)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -61,6 +61,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "policy": ("security.cli", "policy_cli", "Isolation and single-egress policy checks."),
     "poll": ("monitoring.cli", "poll_cmd", "Poll devices over SNMP once and write their points."),
     "report": ("monitoring.cli_ops", "report_cli", "Reports for operators."),
+    "users": (
+        "inventory.accounts_cli",
+        "users_cli",
+        "Accounts: roles, subtree scopes, contractor expiry, API tokens.",
+    ),
+    "audit": ("inventory.accounts_cli", "audit_cli", "The append-only, hash-chained audit log."),
+    "serve": ("web.serve", "serve_cmd", "Serve the web console (waitress)."),
 }
 
 
@@ -122,9 +129,22 @@ def _build_app() -> Any:
 
 
 @click.group(cls=LazyGroup)
+@click.option(
+    "--user",
+    "user",
+    default=None,
+    metavar="NAME",
+    help="Act as this account (password: hidden prompt, or the first line of standard "
+    "input). Or set EGOVNET_TOKEN to an API token.",
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
-    """egovnet: the control plane of a city's e-government extranet."""
+def cli(ctx: click.Context, user: str | None) -> None:
+    """egovnet: the control plane of a city's e-government extranet.
+
+    Writes are done as an account once the database has any (--user or
+    EGOVNET_TOKEN); before the first account exists the CLI acts as the local
+    administrator, so 'egovnet users add NAME --role admin' bootstraps.
+    """
     app: list[Any] = []
 
     def load(name: str) -> Any:
@@ -135,6 +155,32 @@ def cli(ctx: click.Context) -> None:
         return app[0].extensions["egovnet"][name]
 
     ctx.meta[COMPONENTS_KEY] = load
+
+    def application() -> Any:
+        load("config")
+        return app[0]
+
+    ctx.meta["egovnet.app"] = application
+    token = os.environ.get("EGOVNET_TOKEN")
+    if user is not None and token:
+        raise click.UsageError("give --user or EGOVNET_TOKEN, not both")
+    account: list[Any] = []
+
+    def identity() -> Any:
+        """Authenticated on first use (commands ask before they read standard input)."""
+        if not account:
+            accounts = load("inventory").accounts
+            if token:
+                account.append(accounts.by_token(token))
+            elif user is not None:
+                from inventory.accounts_cli import read_password
+
+                account.append(accounts.authenticate(user, read_password(f"Password for {user}")))
+            else:
+                account.append(None)
+        return account[0]
+
+    ctx.meta[ACCOUNT_KEY] = identity
 
 
 def main() -> None:

@@ -24,6 +24,9 @@ WEB_OPTIONS: tuple[Option, ...] = (
         "web.secret_key", None, "Flask session key (generated per start when unset)", secret=True
     ),
     Option("web.language", "zh_CN", "default UI language (zh_CN or en)"),
+    Option("web.idle_timeout", 15.0, "minutes of inactivity after which a login ends", float),
+    Option("web.session_lifetime", 12.0, "hours after which a login ends in any case", float),
+    Option("web.secure_cookies", False, "send cookies only over TLS (set behind HTTPS)", bool),
     Option("demo.influxd", None, "influxd binary the demo starts (default: influxd on PATH)"),
 )
 

@@ -14,12 +14,16 @@
 Whatever step fails, what the demo started is stopped (in reverse order), the
 error is printed on one line and the exit status is 2.
 
-The console joins this job when it exists.
+5. serve the console (waitress) on ``--host``/``--port`` over the lab's copy of
+   the inventory, where the demo's poller records its alarms, reading the same
+   InfluxDB; an ``admin`` account is created there with a generated password
+   (a new one at every start), printed with the URL.
 """
 
 from __future__ import annotations
 
 import contextlib
+import secrets
 import signal
 import threading
 import time
@@ -88,6 +92,14 @@ def _print_tree(inv: Inventory) -> None:
     default=None,
     help="Stop after this many poll rounds (default: run until Ctrl-C).",
 )
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address of the console.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port of the console (taken: a free one is used instead; 0: any free port).",
+)
 @click.option(
     "--lab-database",
     metavar="URL",
@@ -101,13 +113,15 @@ def demo_cmd(
     size: str,
     interval: float,
     rounds: int | None,
+    host: str,
+    port: int,
     lab_database: str | None,
 ) -> None:
-    """Seed, start the lab and a local InfluxDB, and poll on a schedule until Ctrl-C."""
+    """Seed, start the lab, a local InfluxDB and the console, and poll until Ctrl-C."""
     # cleanups of what was started, run in reverse order whatever happens
     started: list[tuple[str | None, Callable[[], None]]] = []
     try:
-        _run(ctx, started, divisions, size, interval, rounds, lab_database)
+        _run(ctx, started, divisions, size, interval, rounds, lab_database, (host, port))
     except (
         LabError,
         InventoryError,
@@ -152,6 +166,7 @@ def _run(
     interval: float,
     rounds: int | None,
     lab_database: str | None,
+    listen: tuple[str, int] = ("127.0.0.1", 8000),
 ) -> None:
     inv: Inventory = component(ctx, "inventory")
     config = component(ctx, "config")
@@ -234,6 +249,7 @@ def _run(
         if rounds is not None and count >= rounds * len(service.groups()):
             done.set()
 
+    _start_console(started, doc["database"], settings, interval, listen)
     service = MonitorService(monitoring.poller(targets), on_round=on_round)
     click.echo(f"polling {len(targets)} devices every {interval:g} s; Ctrl-C to stop")
     # The handler only sets a flag: calling Event.set() from a signal handler can
@@ -250,3 +266,50 @@ def _run(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def demo_password() -> str:
+    """A generated password that passes the account rules (upper, lower, digits)."""
+    return "Demo-" + secrets.token_urlsafe(12)
+
+
+def _start_console(
+    started: list[tuple[str | None, Callable[[], None]]],
+    database: str,
+    influx: InfluxSettings,
+    interval: float,
+    listen: tuple[str, int],
+) -> None:
+    """The console over the lab database, with a fresh admin password; stopped with the rest."""
+    from web.app import create_app
+    from web.serve import Background
+
+    overrides: dict[str, Any] = {
+        "database.url": database,
+        "influx.url": influx.url,
+        "influx.database": influx.database,
+        "monitoring.intervals": {level: str(interval) for level in LEVELS},
+    }
+    app = create_app(overrides)
+    inventory: Inventory = app.extensions["egovnet"]["inventory"]
+    app.extensions["egovnet"]["monitoring"].ensure_schema()
+    started.append((None, inventory.dispose))
+    password = demo_password()
+    accounts = inventory.accounts
+    if any(a.name == "admin" for a in accounts.list()):
+        accounts.set_password("admin", password)
+        accounts.set_disabled("admin", False)
+    else:
+        accounts.add("admin", "admin", password)
+    host, port = listen
+    try:
+        console = Background(app, host, port)
+    except OSError:
+        if port == 0:
+            raise
+        console = Background(app, host, 0)
+        click.echo(f"note: port {port} is taken; the console uses port {console.port}")
+    console.start()
+    started.append(("console stopped", console.stop))
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"console: http://{shown}:{console.port}/  user admin, password {password}")

@@ -253,9 +253,9 @@ def test_store_deduplicates_and_cli_lists(
     with store.engine.connect() as conn:
         assert (
             conn.execute(text("SELECT version_num FROM alembic_version_monitoring")).scalar()
-            == "m0001"
+            == "m0002"
         )
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     draft = AlarmDraft(
         "link_down",
         "link",

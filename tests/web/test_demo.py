@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ def test_demo_runs_two_rounds_and_cleans_up(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
     env["EGOVNET_INSTANCE"] = str(tmp_path / "instance")
     result = subprocess.run(
-        [EGOVNET, "demo", "--rounds", "2", "--interval", "2"],
+        [EGOVNET, "demo", "--rounds", "2", "--interval", "2", "--port", "0"],
         env=env,
         capture_output=True,
         text=True,
@@ -29,8 +30,15 @@ def test_demo_runs_two_rounds_and_cleans_up(tmp_path: Path) -> None:
     rounds = [line for line in out.splitlines() if " shard " in line]
     assert len(rounds) >= 6  # two rounds of the city and both counties
     assert all("devices answered" in line and "no answer" not in line for line in rounds)
-    tail = out.rstrip().splitlines()[-2:]
-    assert tail == ["local influxd stopped (data kept in the instance folder)", "lab down"]
+    tail = out.rstrip().splitlines()[-3:]
+    assert tail == [
+        "console stopped",
+        "local influxd stopped (data kept in the instance folder)",
+        "lab down",
+    ]
+    assert re.search(
+        r"^console: http://127\.0\.0\.1:\d+/  user admin, password Demo-\S{16}$", out, re.M
+    )
     assert not (tmp_path / "instance" / "lab").exists()
     assert not subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True).stdout
     # the demo polled the lab's own database: the seeded inventory was never rewired
