@@ -144,6 +144,7 @@ class MonitorService:
             return
         self.stats.rounds += 1
         self.stats.last[shard] = result
+        self.poller.settle_memory()
         log.info("%s", round_summary(result))
         if self.on_round is not None:
             # off the loop: a hook may touch the database or send notifications
