@@ -37,6 +37,7 @@ from monitoring.rates import (
     update_counter_row,
 )
 from monitoring.schema import DeviceRecord, InterfaceRecord, LinkRecord, poll_time_ns
+from monitoring.settings import PollerSettings as PollerSettings
 from monitoring.snmp.ber import TAG_COUNTER32, TAG_COUNTER64, TAG_INTEGER, Value, decode_arcs
 from monitoring.snmp.client import SnmpClient
 from monitoring.snmp.errors import SnmpAgentError, SnmpConfigError, SnmpTimeoutError
@@ -54,29 +55,6 @@ class PointSink(Protocol):
     def extend(self, points: Iterable[str]) -> None: ...
 
     def flush(self) -> bool: ...
-
-
-@dataclass(frozen=True)
-class PollerSettings:
-    """Tuning of the poller (config keys ``monitoring.*``)."""
-
-    timeout: float = 2.0
-    retries: int = 1
-    #: Upper bound of a whole device poll (all its requests), seconds.
-    device_deadline: float = 30.0
-    #: Ceiling of the process-wide adaptive in-flight budget (devices polled at once).
-    max_in_flight: int = 256
-    #: Floor of that budget, and where it starts (it grows from there while answers come).
-    min_in_flight: int = 8
-    #: Devices of one county (shard) in flight at once; 0: no per-county limit.
-    county_in_flight: int = 64
-    #: Share of the interval over which a scheduled round spreads its devices (0: one burst).
-    spread: float = 0.75
-    #: Re-read names and speeds every this many polls of a device.
-    static_every: int = 60
-    #: GETBULK max-repetitions before the row count of a device is known.
-    first_repetitions: int = 32
-    local_address: tuple[str, int] = ("0.0.0.0", 0)  # noqa: S104 - must reach the devices
 
 
 @dataclass(frozen=True, slots=True)
