@@ -221,6 +221,11 @@ class LineTemplate:
         time_ns: int,
     ) -> str | None:
         """The line for ``tags`` (in ``tag_order``) and ``fields`` (schema order), or None."""
+        head = self.tag_line(tags)
+        return None if head is None else self.field_line(head, fields, time_ns)
+
+    def tag_line(self, tags: tuple[str | None, ...]) -> str | None:
+        """The measurement and its escaped tags (the start of a line), or None."""
         parts = [self.head]
         try:
             for (sep, required), value in zip(self.tags, tags, strict=True):
@@ -233,6 +238,13 @@ class LineTemplate:
                     return None
         except SchemaError:
             return None
+        return "".join(parts)
+
+    def field_line(
+        self, head: str, fields: tuple[bool | int | float | None, ...], time_ns: int
+    ) -> str | None:
+        """The line: ``head`` (from :meth:`tag_line`), ``fields`` and the timestamp, or None."""
+        parts = [head]
         first = True
         v: Any
         for (key, is_float), v in zip(self.fields, fields, strict=True):
@@ -390,8 +402,19 @@ class InterfaceRecord:
             self.time_ns,
         )
 
-    def to_line(self) -> str:
-        """Line protocol (the same as ``to_point().to_line()``, written in one pass)."""
+    def tag_line(self) -> str | None:
+        """The start of this record's line (measurement and tags), for :meth:`to_line`; or None."""
+        return _INTERFACE_LINE.tag_line(
+            (self.county, self.interface, self.level, self.link, self.node, self.township)
+        )
+
+    def to_line(self, tags: str | None = None) -> str:
+        """Line protocol (the same as ``to_point().to_line()``, written in one pass).
+
+        ``tags`` is this record's :meth:`tag_line` when the caller keeps it
+        (the poller does, per interface: the tags of an interface do not
+        change between polls).
+        """
         speed = self.speed_bps
         util_in = self.util_in_pct
         if util_in is None and speed and self.in_bps is not None:
@@ -399,8 +422,12 @@ class InterfaceRecord:
         util_out = self.util_out_pct
         if util_out is None and speed and self.out_bps is not None:
             util_out = self.out_bps * 100.0 / speed
-        line = _INTERFACE_LINE.render(
-            (self.county, self.interface, self.level, self.link, self.node, self.township),
+        if tags is None:
+            tags = self.tag_line()
+        if tags is None:
+            return self.to_point().to_line()
+        line = _INTERFACE_LINE.field_line(
+            tags,
             (
                 self.in_bps,
                 self.out_bps,
