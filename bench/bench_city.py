@@ -132,6 +132,9 @@ def main() -> int:
         lab_up = True
         status = json.loads(egovnet("lab", "status", "--json"))
         lab_pid, codes = status["pid"], [d["code"] for d in status["devices"]]
+        multi = sum(1 for d in status["devices"] if d["platform"] in ("h3c_comware7", "cisco_ios"))
+        # the lab gives every device its one credential set: v3 authPriv when it has a v3 user
+        v3_share = 100.0 if status["credentials"].get("snmp_v3_user") else 0.0
         # the lab runs on its own copy of the inventory (it never writes the
         # operator's): the poller reads the lab database that 'lab status' names
         lab_db = status["database"]
@@ -220,6 +223,7 @@ def main() -> int:
             "poller-CPU  wall(max)  RSS-MiB  GC-s  lab-CPU  shards"
         )
         complete = True
+        steady: list[tuple[float, int, int]] = []  # (CPU, devices, requests) of rounds 2..N
         for k in range(args.rounds):
             lo, hi = start + k * args.interval, start + (k + 1) * args.interval
             mine = [rows[k] for rows in by_shard.values() if len(rows) > k]
@@ -236,6 +240,16 @@ def main() -> int:
                 f"{b['cpu'] - a['cpu']:8.1f} s  {wall:7.1f} s  {b['rss'] / 2**20:7.0f}  "
                 f"{b['gc'] - a['gc']:4.1f}  {lab_cpu[k + 1] - lab_cpu[k]:5.1f} s  "
                 f"{len(mine)}/{shard_count}"
+            )
+            if k:
+                steady.append((b["cpu"] - a["cpu"], total("ok"), total("requests")))
+        if steady and sum(d for _, d, _ in steady):
+            cpu, done, requests = (sum(x[i] for x in steady) for i in range(3))
+            print(
+                f"per device poll, steady rounds: poller CPU {cpu / done * 1000:.2f} ms, "
+                f"{requests / done:.2f} requests; {v3_share:.0f} % over SNMPv3 authPriv, "
+                f"{multi / max(1, len(codes)) * 100:.0f} % H3C/Cisco (1,500-byte answers: "
+                "several requests per poll)"
             )
         count = written[0].values[0][1] if written and written[0].values else 0
         print(
