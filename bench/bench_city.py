@@ -184,20 +184,26 @@ def main() -> int:
         print(started)
         found = re.search(r"in (\d+) shard", started)
         shard_count = int(found.group(1)) if found else 1
-        lab_cpu = [cpu_seconds(lab_pid)]
-        for k in range(args.rounds):
-            end = start + (k + 1) * args.interval
-            time.sleep(max(0.0, end - time.time()))
-            lab_cpu.append(cpu_seconds(lab_pid))
+        lab_cpu: list[tuple[float, float]] = []  # (time, CPU seconds) of the lab, every second
+        sampling = threading.Event()
+
+        def sample_lab() -> None:
+            while not sampling.is_set():
+                lab_cpu.append((time.time(), cpu_seconds(lab_pid)))
+                sampling.wait(1.0)
+
+        threading.Thread(target=sample_lab, daemon=True).start()
+        time.sleep(max(0.0, start + args.rounds * args.interval - time.time()))
         # a round is complete when every shard has logged its k-th round line; the last
-        # round's devices may still be answering: give it up to one more interval
-        limit = time.time() + args.interval
+        # round's devices may still be answering
+        limit = time.time() + 2 * args.interval  # a round that overran skips a slot
         while time.time() < limit:
             if len(round_lines(output)) >= shard_count and all(
                 n >= args.rounds for n in round_lines(output).values()
             ):
                 break
             time.sleep(0.2)
+        sampling.set()
         monitor.send_signal(signal.SIGINT)
         monitor.wait(timeout=120)
         reader.join(timeout=5)
@@ -218,14 +224,25 @@ def main() -> int:
             before = [s for s in probe if s["t"] <= moment]
             return before[-1] if before else probe[0]
 
+        def lab_at(moment: float) -> float:
+            before = [c for t, c in lab_cpu if t <= moment]
+            return before[-1] if before else lab_cpu[0][1]
+
         print(
             "round  devices     ok  failed  not-polled  timeouts  requests  "
             "poller-CPU  wall(max)  RSS-MiB  GC-s  lab-CPU  shards"
         )
         complete = True
         steady: list[tuple[float, int, int]] = []  # (CPU, devices, requests) of rounds 2..N
+        # round k's CPU, RSS and GC: from the first start of a k-th round to the first
+        # start of a (k+1)-th one (rounds of an overrun shift: not fixed windows)
+        starts = [
+            min((rows[k]["time"] / 1e9 for rows in by_shard.values() if len(rows) > k), default=0.0)
+            for k in range(args.rounds)
+        ]
         for k in range(args.rounds):
-            lo, hi = start + k * args.interval, start + (k + 1) * args.interval
+            lo = starts[k] or start + k * args.interval
+            hi = starts[k + 1] if k + 1 < args.rounds and starts[k + 1] else lo + args.interval
             mine = [rows[k] for rows in by_shard.values() if len(rows) > k]
             complete = complete and len(mine) == shard_count
             a, b = at(lo), at(hi)
@@ -238,7 +255,7 @@ def main() -> int:
                 f"{k + 1:5d}  {total('devices'):7d} {total('ok'):6d}  {total('failed'):6d}  "
                 f"{total('not_polled'):10d}  {total('timeouts'):8d}  {total('requests'):8d}  "
                 f"{b['cpu'] - a['cpu']:8.1f} s  {wall:7.1f} s  {b['rss'] / 2**20:7.0f}  "
-                f"{b['gc'] - a['gc']:4.1f}  {lab_cpu[k + 1] - lab_cpu[k]:5.1f} s  "
+                f"{b['gc'] - a['gc']:4.1f}  {lab_at(hi) - lab_at(lo):5.1f} s  "
                 f"{len(mine)}/{shard_count}"
             )
             if k:
