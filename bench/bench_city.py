@@ -8,7 +8,9 @@ device the lab emulates active, starts a local influxd, and runs the real
 influxd. The poller process is started through a small probe that records its
 CPU time, RSS and garbage-collection time every second (``gc.callbacks``);
 the round figures come from the ``poller`` health points the service wrote
-to InfluxDB. Per round it prints: devices ok / failed / not polled /
+to InfluxDB: round k is the k-th point of every shard, and a run counts as
+complete only when every shard has logged its k-th round line (the last
+column says how many shards a row holds). Per round it prints: devices ok / failed / not polled /
 timeouts, SNMP requests, poller CPU, wall, RSS, GC time and the lab's CPU.
 
     .venv/bin/python bench/bench_city.py [--size city|county|small] [--rounds 3] [--interval 60]
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -63,6 +66,17 @@ from web.cli import main
 sys.argv = ["egovnet", "monitor", "run"]
 main()
 """
+
+
+def round_lines(output: list[tuple[float, str]]) -> dict[str, int]:
+    """Round lines logged so far per shard (``HH:MM:SS shard 411302: 336/336 devices answered``)."""
+    counts: dict[str, int] = {}
+    for _, line in output:
+        words = line.split()
+        if len(words) > 2 and words[1] == "shard" and "devices answered" in line:
+            shard = words[2].rstrip(":")
+            counts[shard] = counts.get(shard, 0) + 1
+    return counts
 
 
 def cpu_seconds(pid: int) -> float:
@@ -118,6 +132,9 @@ def main() -> int:
         lab_up = True
         status = json.loads(egovnet("lab", "status", "--json"))
         lab_pid, codes = status["pid"], [d["code"] for d in status["devices"]]
+        multi = sum(1 for d in status["devices"] if d["platform"] in ("h3c_comware7", "cisco_ios"))
+        # the lab gives every device its one credential set: v3 authPriv when it has a v3 user
+        v3_share = 100.0 if status["credentials"].get("snmp_v3_user") else 0.0
         # the lab runs on its own copy of the inventory (it never writes the
         # operator's): the poller reads the lab database that 'lab status' names
         lab_db = status["database"]
@@ -163,31 +180,43 @@ def main() -> int:
             if monitor.poll() is not None or time.time() > deadline:
                 raise RuntimeError("monitor run did not start: " + " | ".join(x for _, x in output))
             time.sleep(0.1)
-        start = next(t for t, line in output if "Ctrl-C stops" in line)
-        print(next(line for _, line in output if "Ctrl-C stops" in line))
-        lab_cpu = [cpu_seconds(lab_pid)]
-        for k in range(args.rounds):
-            end = start + (k + 1) * args.interval
-            time.sleep(max(0.0, end - time.time()))
-            lab_cpu.append(cpu_seconds(lab_pid))
-        # the last round's devices may still be answering: give it up to one more interval
-        shards = {line.split()[2] for _, line in output if " shard " in line}
-        limit = time.time() + args.interval
+        start, started = next((t, x) for t, x in output if "Ctrl-C stops" in x)
+        print(started)
+        found = re.search(r"in (\d+) shard", started)
+        shard_count = int(found.group(1)) if found else 1
+        lab_cpu: list[tuple[float, float]] = []  # (time, CPU seconds) of the lab, every second
+        sampling = threading.Event()
+
+        def sample_lab() -> None:
+            while not sampling.is_set():
+                lab_cpu.append((time.time(), cpu_seconds(lab_pid)))
+                sampling.wait(1.0)
+
+        threading.Thread(target=sample_lab, daemon=True).start()
+        time.sleep(max(0.0, start + args.rounds * args.interval - time.time()))
+        # a round is complete when every shard has logged its k-th round line; the last
+        # round's devices may still be answering
+        limit = time.time() + 2 * args.interval  # a round that overran skips a slot
         while time.time() < limit:
-            done = [line for _, line in output if " shard " in line and "devices answered" in line]
-            if len(done) >= args.rounds * max(1, len(shards)):
+            if len(round_lines(output)) >= shard_count and all(
+                n >= args.rounds for n in round_lines(output).values()
+            ):
                 break
             time.sleep(0.2)
+        sampling.set()
         monitor.send_signal(signal.SIGINT)
         monitor.wait(timeout=120)
         reader.join(timeout=5)
         probe = [json.loads(x) for x in samples.read_text().splitlines() if x.strip()]
-        rows = client.query_series(
+        series = client.query_series(
             'SELECT "devices","ok","failed","not_polled","timeouts","requests","duration_s",'
-            '"lag_s","budget" FROM "poller"',
+            '"lag_s","budget" FROM "poller" GROUP BY "shard"',
             epoch="ns",
         )
-        points = rows[0].rows() if rows else []
+        # the k-th poller point of every shard is that shard's k-th round
+        by_shard = {
+            s.tags.get("shard", ""): sorted(s.rows(), key=lambda p: p["time"]) for s in series
+        }
         written = client.query_series('SELECT count("up") FROM "device"')
         client.close()
 
@@ -195,13 +224,27 @@ def main() -> int:
             before = [s for s in probe if s["t"] <= moment]
             return before[-1] if before else probe[0]
 
+        def lab_at(moment: float) -> float:
+            before = [c for t, c in lab_cpu if t <= moment]
+            return before[-1] if before else lab_cpu[0][1]
+
         print(
             "round  devices     ok  failed  not-polled  timeouts  requests  "
-            "poller-CPU  wall(max)  RSS-MiB  GC-s  lab-CPU"
+            "poller-CPU  wall(max)  RSS-MiB  GC-s  lab-CPU  shards"
         )
+        complete = True
+        steady: list[tuple[float, int, int]] = []  # (CPU, devices, requests) of rounds 2..N
+        # round k's CPU, RSS and GC: from the first start of a k-th round to the first
+        # start of a (k+1)-th one (rounds of an overrun shift: not fixed windows)
+        starts = [
+            min((rows[k]["time"] / 1e9 for rows in by_shard.values() if len(rows) > k), default=0.0)
+            for k in range(args.rounds)
+        ]
         for k in range(args.rounds):
-            lo, hi = start + k * args.interval, start + (k + 1) * args.interval
-            mine = [p for p in points if lo - 1 <= p["time"] / 1e9 < hi - 1]
+            lo = starts[k] or start + k * args.interval
+            hi = starts[k + 1] if k + 1 < args.rounds and starts[k + 1] else lo + args.interval
+            mine = [rows[k] for rows in by_shard.values() if len(rows) > k]
+            complete = complete and len(mine) == shard_count
             a, b = at(lo), at(hi)
 
             def total(name: str, rows: list[dict[str, float]] = mine) -> int:
@@ -212,13 +255,26 @@ def main() -> int:
                 f"{k + 1:5d}  {total('devices'):7d} {total('ok'):6d}  {total('failed'):6d}  "
                 f"{total('not_polled'):10d}  {total('timeouts'):8d}  {total('requests'):8d}  "
                 f"{b['cpu'] - a['cpu']:8.1f} s  {wall:7.1f} s  {b['rss'] / 2**20:7.0f}  "
-                f"{b['gc'] - a['gc']:4.1f}  {lab_cpu[k + 1] - lab_cpu[k]:5.1f} s"
+                f"{b['gc'] - a['gc']:4.1f}  {lab_at(hi) - lab_at(lo):5.1f} s  "
+                f"{len(mine)}/{shard_count}"
+            )
+            if k:
+                steady.append((b["cpu"] - a["cpu"], total("ok"), total("requests")))
+        if steady and sum(d for _, d, _ in steady):
+            cpu, done, requests = (sum(x[i] for x in steady) for i in range(3))
+            print(
+                f"per device poll, steady rounds: poller CPU {cpu / done * 1000:.2f} ms, "
+                f"{requests / done:.2f} requests; {v3_share:.0f} % over SNMPv3 authPriv, "
+                f"{multi / max(1, len(codes)) * 100:.0f} % H3C/Cisco (1,500-byte answers: "
+                "several requests per poll)"
             )
         count = written[0].values[0][1] if written and written[0].values else 0
         print(
-            f"device points in InfluxDB: {count}; shards: {len(shards)}; interval {args.interval:g} s"
+            f"device points in InfluxDB: {count}; shards: {shard_count}; interval {args.interval:g} s"
         )
-        return 0 if points else 1
+        if not complete:
+            print("error: not every shard logged every round (rows above are partial)")
+        return 0 if complete else 1
     finally:
         if monitor is not None and monitor.poll() is None:
             monitor.kill()

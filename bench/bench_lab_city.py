@@ -8,6 +8,7 @@ SNMP device poll (6 IF-MIB columns x 24 interfaces with GETBULK, from ezsnmp in
 a separate process), and the poll rate one core of the lab sustains.
 
     .venv/bin/python bench/bench_lab_city.py [--ssh-limit N] [--sessions 200] [--polls 2000]
+    .venv/bin/python bench/bench_lab_city.py --smoke   # built-in small city, 5 sessions, 40 polls
 """
 
 from __future__ import annotations
@@ -79,7 +80,13 @@ def main() -> None:
     parser.add_argument("--ssh-limit", type=int, default=None, help="SSH for the first N devices")
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--polls", type=int, default=2000)
+    parser.add_argument("--size", choices=("small", "county", "city"), default="city")
+    parser.add_argument(
+        "--smoke", action="store_true", help="built-in small city, 5 sessions, 40 polls: seconds"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.size, args.sessions, args.polls = "small", 5, 40
     work = Path(tempfile.mkdtemp(prefix="egovnet-labbench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
     env.update(
@@ -92,9 +99,12 @@ def main() -> None:
         ).stdout
 
     try:
-        egovnet("inventory", "seed", "--divisions", str(CSV))
+        if args.size == "small":
+            egovnet("inventory", "seed")
+        else:
+            egovnet("inventory", "seed", "--divisions", str(CSV))
         t0 = time.perf_counter()
-        up_args = ["lab", "up", "--size", "city"]
+        up_args = ["lab", "up", "--size", args.size]
         if args.ssh_limit:
             up_args += ["--ssh-limit", str(args.ssh_limit)]
         print(egovnet(*up_args).splitlines()[0])
@@ -157,7 +167,7 @@ def main() -> None:
                 f"capped at 1,500 bytes) "
                 f"in {wall:.1f} s; lab CPU per request {cpu / args.polls * 1000:.2f} ms "
                 f"-> one lab core sustains {args.polls / max(cpu, 1e-9):.0f} requests/s "
-                f"(the city every 60 s needs {len(devices) / 60:.0f}/s)"
+                f"(these {len(devices)} devices every 60 s need {len(devices) / 60:.1f}/s)"
             )
         print(f"lab process peak RSS after the load: {peak_rss_mib(pid):.0f} MiB")
     finally:

@@ -90,14 +90,20 @@ def platform_mix(devices: int, huawei_share: float) -> list[str]:
     return out
 
 
-def peer_python() -> Path | None:
-    """The python of the ezsnmp 1.1 venv, built on first use; None (and why) when it cannot be."""
-    python = PEER_VENV / "bin" / "python"
+def peer_python(venv: Path = PEER_VENV, *, build: bool = True) -> Path | None:
+    """The python of the ezsnmp 1.1 venv, built on first use (``build``); None (and why) when absent."""
+    python = venv / "bin" / "python"
     if python.exists():
         return python
-    print(f"building {PEER_VENV.relative_to(ROOT)} (ezsnmp 1.1 against Debian's libsnmp) ...")
+    if not build:
+        print(
+            f"note: ezsnmp 1.1 peer not built ({venv} is absent; 'make bench-peer' builds it): "
+            "its column is skipped, ratios are against ezsnmp 2.5"
+        )
+        return None
+    print(f"building {venv} (ezsnmp 1.1 against Debian's libsnmp) ...")
     try:
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run(
             [
                 str(python),
@@ -117,7 +123,7 @@ def peer_python() -> Path | None:
     except subprocess.CalledProcessError as exc:
         last = (exc.stderr or "").strip().splitlines()[-1:] or [str(exc)]
         print(f"ezsnmp 1.1 not available (needs libsnmp-dev: make bench-peer): {last[0]}")
-        subprocess.run(["rm", "-rf", str(PEER_VENV)], check=False)
+        subprocess.run(["rm", "-rf", str(venv)], check=False)
         return None
     return python
 
@@ -256,6 +262,7 @@ async def bench_poller(
                 await asyncio.sleep(gap)  # rates need >= 1 s between samples
             gc0, cpu, wall = timer.total, time.process_time(), time.monotonic()
             result = await poller.poll()
+            poller.settle_memory()  # as the service does after each round
             out.append(
                 {
                     "cpu": time.process_time() - cpu,
@@ -284,7 +291,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--huawei-share", type=float, default=0.42, help="rest: H3C and Cisco")
     parser.add_argument("--v3-share", type=float, default=1.0, help="rest: v2c")
-    parser.add_argument("--smoke", action="store_true", help="40 devices, 3 rounds: seconds")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="40 devices, 3 rounds, seconds; never builds the ezsnmp 1.1 peer",
+    )
+    parser.add_argument(
+        "--peer-venv", type=Path, default=PEER_VENV, help="the ezsnmp 1.1 venv (bench/out/...)"
+    )
     args = parser.parse_args()
     if args.smoke:
         args.devices, args.rounds = 40, 3
@@ -293,7 +307,7 @@ def main() -> None:
         f"command: .venv/bin/python bench/bench_poller.py --devices {n} --rounds {args.rounds} "
         f"--huawei-share {args.huawei_share:g} --v3-share {args.v3_share:g}"
     )
-    python = peer_python()
+    python = peer_python(args.peer_venv, build=not args.smoke)
     rss0 = rss_mb()
     child, ports = start_agents(platform_mix(n, args.huawei_share))
     try:

@@ -24,6 +24,8 @@ COMMANDS = (
     ("--help",),
     ("inventory", "--help"),
     ("alarms", "--open", "--all"),  # refused before anything is loaded
+    ("health", "--help"),
+    ("monitor", "--help"),
     ("inventory", "credentials", "list"),
     ("inventory", "stats"),
 )

@@ -11,13 +11,13 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from inventory.clictx import component
 from inventory.errors import InventoryError
-from monitoring import lookup, pollerhealth
+from monitoring import pollerhealth
 from monitoring.chart import Panel, bar_chart_svg
 from monitoring.errors import MonitoringError
 from monitoring.health import Availability, HealthReader, Status, Usage
@@ -29,7 +29,9 @@ from monitoring.report import (
     month_bounds,
     to_csv,
 )
-from monitoring.service import Monitoring
+
+if TYPE_CHECKING:
+    from monitoring.service import Monitoring
 
 
 def _monitoring(ctx: click.Context) -> Monitoring:
@@ -107,6 +109,8 @@ def health_cmd(ctx: click.Context, target: str | None, poller: bool, as_json: bo
         return
     try:
         monitoring = _monitoring(ctx)
+        from monitoring import lookup  # the inventory's models: only when a command runs
+
         nodes = lookup.nodes(monitoring.inventory, intervals=monitoring.intervals)
         node = nodes.get(target)
         link = None if node is not None else lookup.find_link(monitoring.inventory, target)
@@ -254,6 +258,8 @@ def report_availability_cmd(
         raise click.BadParameter(str(exc)) from None
     try:
         monitoring = _monitoring(ctx)
+        from monitoring import lookup  # the inventory's models: only when a command runs
+
         nodes = lookup.nodes(monitoring.inventory, intervals=monitoring.intervals)
         city = next((n.name for n in nodes.values() if n.level == "city" and n.role == "core"), "")
         report = availability_report(

@@ -29,10 +29,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitoring.influx import InfluxClient, Series, quote_ident, quote_literal, time_range
-from monitoring.lookup import NodeInfo
+
+if TYPE_CHECKING:
+    from monitoring.lookup import NodeInfo
 
 NS = 1_000_000_000
 HOUR_NS = 3600 * NS
@@ -334,6 +336,7 @@ def rollup(
 ) -> dict[str, Availability]:
     """Sum node availabilities by ``county``, ``township`` or ``level`` (nodes without one skipped).
 
+    >>> from monitoring.lookup import NodeInfo
     >>> info = {c: NodeInfo(c, c, "village", "village-cpe", "active", "411302", None, 60.0, True)
     ...         for c in ("a", "b")}
     >>> rollup({"a": Availability(27, 30), "b": Availability(30, 30)}, info, "county")

@@ -16,11 +16,13 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from monitoring.errors import MonitoringConfigError, MonitoringError
-from monitoring.store import AlarmView
+
+if TYPE_CHECKING:
+    from monitoring.store import AlarmView
 
 log = logging.getLogger(__name__)
 

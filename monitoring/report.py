@@ -16,11 +16,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from monitoring.errors import MonitoringError
 from monitoring.health import Availability, HealthReader, rollup
-from monitoring.lookup import NodeInfo
+
+if TYPE_CHECKING:
+    from monitoring.lookup import NodeInfo
 
 #: Levels in hierarchy order, with the names a report shows.
 LEVEL_NAMES: Mapping[str, str] = {

@@ -8,6 +8,11 @@ the poller's one in-flight budget, and each round spreads its devices over
 the interval at stable offsets and ends with it (see :meth:`Poller.poll`). A later version can
 hand shards to worker machines: a service polls only the shards it is given.
 
+The scheduler, the poller, the alarm rules and the writer are imported where
+they are used: ``web.app`` builds this component for every command, and
+importing them all cost about 0.28 s of each command's start-up
+(docs/BENCHMARKS.md).
+
 :class:`Monitoring` is the component the application factory builds: it
 turns the inventory into targets and makes pollers, writers and services.
 """
@@ -20,26 +25,28 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-from inventory.service import Inventory
-from monitoring.alarms import AlarmEvaluator
 from monitoring.errors import MonitoringConfigError
-from monitoring.health import HealthReader
 from monitoring.influx import InfluxClient, InfluxSettings
-from monitoring.lookup import departments_by_node
-from monitoring.notify import Notifier
-from monitoring.poller import PointSink, Poller, PollerSettings, PollRound
-from monitoring.settings import AlarmSettings
-from monitoring.store import AlarmStore
-from monitoring.targets import PollTarget, load_targets, shard_targets
-from monitoring.writer import InfluxWriter
+from monitoring.settings import AlarmSettings, PollerSettings
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from inventory.service import Inventory
+    from monitoring.alarms import AlarmEvaluator
+    from monitoring.health import HealthReader
+    from monitoring.notify import Notifier
+    from monitoring.poller import PointSink, Poller, PollRound
+    from monitoring.store import AlarmStore
+    from monitoring.targets import PollTarget
+    from monitoring.writer import InfluxWriter
 
 log = logging.getLogger(__name__)
 
 #: Called after each scheduled round with the job's shard and the round.
-RoundHook = Callable[[str, PollRound], None]
+RoundHook = Callable[[str, "PollRound"], None]
 
 
 @dataclass
@@ -86,6 +93,8 @@ class MonitorService:
 
     def groups(self) -> dict[tuple[str, float], list[PollTarget]]:
         """Targets by ``(shard, interval)``: one scheduled job each."""
+        from monitoring.targets import shard_targets
+
         out: dict[tuple[str, float], list[PollTarget]] = {}
         for shard, targets in shard_targets(self.poller.targets).items():
             if self.shards is not None and shard not in self.shards:
@@ -115,6 +124,8 @@ class MonitorService:
         return self
 
     async def _schedule(self) -> None:
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
         now = datetime.now().astimezone()
         for n, ((shard, interval), targets) in enumerate(sorted(self.groups().items())):
@@ -144,6 +155,7 @@ class MonitorService:
             return
         self.stats.rounds += 1
         self.stats.last[shard] = result
+        self.poller.settle_memory()
         log.info("%s", round_summary(result))
         if self.on_round is not None:
             # off the loop: a hook may touch the database or send notifications
@@ -212,10 +224,15 @@ class Monitoring:
 
     def alarm_store(self) -> AlarmStore:
         """The alarm table, in the inventory's database."""
+        from monitoring.store import AlarmStore
+
         return AlarmStore(self.inventory.engine)
 
     def alarm_evaluator(self, *, notifiers: Sequence[Notifier] | None = None) -> AlarmEvaluator:
         """An evaluator with the configured thresholds and notifiers (``notifiers`` overrides)."""
+        from monitoring.alarms import AlarmEvaluator
+        from monitoring.lookup import departments_by_node
+
         return AlarmEvaluator(
             self.alarm_store(),
             self.alarm_settings.thresholds,
@@ -227,10 +244,14 @@ class Monitoring:
         """Health queries on the configured InfluxDB (MonitoringConfigError if not set)."""
         if self.influx is None:
             raise MonitoringConfigError("influx.url is not set: no data to read")
+        from monitoring.health import HealthReader
+
         return HealthReader(InfluxClient(self.influx))
 
     def targets(self, *, all_statuses: bool = False) -> list[PollTarget]:
         """Poll targets from the inventory (every status when ``all_statuses``)."""
+        from monitoring.targets import load_targets
+
         return load_targets(
             self.inventory,
             statuses=None if all_statuses else self.statuses,
@@ -241,10 +262,14 @@ class Monitoring:
         """A batched writer with its spool (MonitoringConfigError if InfluxDB is not set)."""
         if self.influx is None:
             raise MonitoringConfigError("influx.url is not set: nowhere to write points")
+        from monitoring.writer import InfluxWriter
+
         return InfluxWriter.from_settings(self.influx)
 
     def poller(self, targets: Sequence[PollTarget], *, write: bool = True) -> Poller:
         """A poller for ``targets``, writing to InfluxDB when configured and ``write``."""
+        from monitoring.poller import Poller
+
         sink: PointSink | None = self.writer() if write and self.influx is not None else None
         return Poller(targets, writer=sink, settings=self.poller_settings)
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inventory.options import ConfigError, Option
 
 from .errors import MonitoringConfigError
 from .influx import InfluxSettings
-from .notify import EmailNotifier, Notifier, WebhookNotifier
-from .poller import PollerSettings
 from .rules import AlarmThresholds
+
+if TYPE_CHECKING:
+    from .notify import Notifier
 
 OPTIONS: tuple[Option, ...] = (
     Option(
@@ -97,6 +98,29 @@ def _names(text: str | None) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class PollerSettings:
+    """Tuning of the poller (config keys ``monitoring.*``)."""
+
+    timeout: float = 2.0
+    retries: int = 1
+    #: Upper bound of a whole device poll (all its requests), seconds.
+    device_deadline: float = 30.0
+    #: Ceiling of the process-wide adaptive in-flight budget (devices polled at once).
+    max_in_flight: int = 256
+    #: Floor of that budget, and where it starts (it grows from there while answers come).
+    min_in_flight: int = 8
+    #: Devices of one county (shard) in flight at once; 0: no per-county limit.
+    county_in_flight: int = 64
+    #: Share of the interval over which a scheduled round spreads its devices (0: one burst).
+    spread: float = 0.75
+    #: Re-read names and speeds every this many polls of a device.
+    static_every: int = 60
+    #: GETBULK max-repetitions before the row count of a device is known.
+    first_repetitions: int = 32
+    local_address: tuple[str, int] = ("0.0.0.0", 0)  # noqa: S104 - must reach the devices
+
+
+@dataclass(frozen=True)
 class AlarmSettings:
     """Alarm rule thresholds and where notifications go (config keys ``alarms.*``)."""
 
@@ -138,8 +162,12 @@ class AlarmSettings:
         """The configured notifiers (webhook and/or e-mail)."""
         out: list[Notifier] = []
         if self.webhook_url:
+            from .notify import WebhookNotifier
+
             out.append(WebhookNotifier(self.webhook_url))
         if self.smtp_host:
+            from .notify import EmailNotifier
+
             out.append(EmailNotifier(self.smtp_host, self.smtp_port, self.smtp_from, self.smtp_to))
         return out
 

@@ -371,18 +371,24 @@ class SnmpClient:
                 break
             done: set[int] = set()
             progressed = False
-            for i, (oid, tag, value) in enumerate(varbinds):
-                col = active[i % width]
-                if col in done:
-                    continue
+            # var-binds come row by row: column k of the request is every width-th one
+            for k, col in enumerate(active):
                 prefix = columns[col]
-                if tag == TAG_END_OF_MIB_VIEW or not oid.startswith(prefix) or oid <= cursors[col]:
-                    done.add(col)
-                    continue
-                walk.columns[col][oid[len(prefix) :]] = (tag, value)
-                cursors[col] = oid
-                rows[col] += 1
-                progressed = True
+                cut = len(prefix)
+                found = walk.columns[col]
+                cursor = cursors[col]
+                count = 0
+                for oid, tag, value in varbinds[k::width]:
+                    if tag == TAG_END_OF_MIB_VIEW or not oid.startswith(prefix) or oid <= cursor:
+                        done.add(col)
+                        break
+                    found[oid[cut:]] = (tag, value)
+                    cursor = oid
+                    count += 1
+                if count:
+                    cursors[col] = cursor
+                    rows[col] += count
+                    progressed = True
             active = [c for c in active if c not in done]
             if active and not progressed and not done:
                 raise SnmpAgentError(f"{where}: GETBULK returned no usable var-binds")

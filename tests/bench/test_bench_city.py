@@ -31,4 +31,6 @@ def test_bench_city_smoke() -> None:
     for row in rows:
         devices, ok, failed, not_polled = (int(x) for x in row[1:5])
         assert devices == 19 and ok == 19 and failed == not_polled == 0, done.stdout
+        counted, shards = row[-1].split("/")  # every shard's k-th round line counted
+        assert counted == shards and int(shards) >= 1, done.stdout
     assert "device points in InfluxDB: 38" in done.stdout
