@@ -30,10 +30,8 @@ CHART_NODE = "411302"  # its uplink to the city has points
 
 def _require(what: str, present: bool) -> None:
     if not present:
-        reason = f"{what} is missing: run make setup"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason} (CI is set, so this is an error)")
-        pytest.skip(reason)
+        # under CI the root conftest's hook turns this skip into a failure
+        pytest.skip(f"{what} is missing: run make setup")
 
 
 @pytest.fixture(scope="module")
