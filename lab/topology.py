@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from inventory.naming import sysname
 from inventory.platforms import facts
 
 from .errors import LabError
@@ -250,7 +251,7 @@ def build_specs(
         specs.append(
             LabDeviceSpec(
                 code=code,
-                hostname=code,
+                hostname=sysname(code),
                 platform=node.platform,
                 role=node.role,
                 interfaces=tuple(interfaces),
