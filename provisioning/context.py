@@ -310,8 +310,8 @@ class CityIndex:
         vlans: list[Vlan] = []
         dept_zones: set[str] = set()
         for dept in self.attached.get(code, []):
-            vlan, subnet = self.dept_vlan.get(dept.code), self.dept_subnet.get(dept.code)
-            if vlan is None or subnet is None:
+            vlan, dept_net = self.dept_vlan.get(dept.code), self.dept_subnet.get(dept.code)
+            if vlan is None or dept_net is None:
                 continue
             dept_zone = dept.private_zone or self.public_zone
             if dept_zone:
@@ -322,7 +322,7 @@ class CityIndex:
                     name=pf.svi.format(n=vlan.vid),
                     kind="svi",
                     description=f"{dept.code} {dept.name}"[:80],
-                    address=Net(_hosts(subnet)[0], ipaddress.IPv4Network(subnet).prefixlen),
+                    address=Net(_hosts(dept_net)[0], ipaddress.IPv4Network(dept_net).prefixlen),
                     vrf=dept_zone,
                     dhcp_relay=s.host(s.dhcp_host) if s.dhcp_host else None,
                 )
