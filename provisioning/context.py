@@ -175,9 +175,10 @@ class NodeContext:
 
     @property
     def ospf_interfaces(self) -> tuple[Interface, ...]:
-        return tuple(i for i in self.interfaces if i.core_facing) + (
-            (self.loopback,) if self.loopback else ()
-        )
+        """Interfaces in the underlay (none without a loopback: OSPF needs a router id)."""
+        if self.loopback is None:
+            return ()
+        return (*(i for i in self.interfaces if i.core_facing), self.loopback)
 
     @property
     def svis(self) -> tuple[Interface, ...]:

@@ -17,3 +17,7 @@ class UnknownPlatformError(ProvisioningError):
 
 class RenderError(ProvisioningError):
     """A template could not be rendered (missing data, bad template)."""
+
+
+class ConfigParseError(ProvisioningError):
+    """A configuration text cannot be read as a configuration tree."""

@@ -42,7 +42,7 @@ from hier_config.platforms.driver_base import HConfigDriverBase, HConfigDriverRu
 from hier_config.platforms.hp_comware5.driver import HConfigDriverHPComware5
 from hier_config.platforms.huawei_vrp.driver import HConfigDriverHuaweiVrp
 
-from .errors import UnknownPlatformError
+from .errors import ConfigParseError, UnknownPlatformError
 from .secrets import sanitize
 
 
@@ -272,7 +272,10 @@ def driver(platform: str) -> HConfigDriverBase:
 
 def tree(platform: str, text: str) -> HConfig:
     """``text`` (a device configuration) as a hier_config tree, secrets masked."""
-    return get_hconfig(driver(platform), sanitize(text, platform))
+    try:
+        return get_hconfig(driver(platform), sanitize(text, platform))
+    except ValueError as exc:  # hier_config: an unterminated banner
+        raise ConfigParseError(f"{platform} configuration: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,9 @@ from inventory.state import load_state
 
 from .context import CityIndex, NodeContext, State
 from .errors import RenderError
+from .secrets import REDACTED
 from .settings import RenderSettings
 
-#: What a secret renders as when its value is not given.
-REDACTED = "******"
 #: The secrets a template may ask for (names of a credential set's fields).
 SECRET_NAMES = frozenset({"local_password", "snmp_auth_key", "snmp_priv_key"})
 
@@ -103,7 +102,12 @@ class Renderer:
         secrets: Mapping[str, str] | None = None,
     ) -> RenderedConfig:
         """The intended configuration of ``code`` (as ``platform`` when given)."""
-        ctx = self.index.context(code, platform)
+        return self.render_context(self.index.context(code, platform), secrets)
+
+    def render_context(
+        self, ctx: NodeContext, secrets: Mapping[str, str] | None = None
+    ) -> RenderedConfig:
+        """Render a context (built by the index, or by hand in tests)."""
         name = f"{ctx.platform}/{ctx.role}.j2"
 
         def secret(key: str) -> str:
@@ -114,7 +118,7 @@ class Renderer:
             try:
                 return secrets[key]
             except KeyError:
-                raise RenderError(f"{code}: secret {key!r} was not given") from None
+                raise RenderError(f"{ctx.code}: secret {key!r} was not given") from None
 
         values: dict[str, Any] = {
             "n": ctx,
@@ -126,10 +130,10 @@ class Renderer:
             text = self.env.get_template(name).render(values)
             write_only = self._write_only(ctx, values)
         except jinja2.TemplateNotFound as exc:
-            raise RenderError(f"no template {exc.name} for {code} ({ctx.role})") from None
+            raise RenderError(f"no template {exc.name} for {ctx.code} ({ctx.role})") from None
         except jinja2.UndefinedError as exc:
-            raise RenderError(f"{name} ({code}): {exc.message}") from None
-        return RenderedConfig(code, ctx.platform, ctx.role, name, text, write_only)
+            raise RenderError(f"{name} ({ctx.code}): {exc.message}") from None
+        return RenderedConfig(ctx.code, ctx.platform, ctx.role, name, text, write_only)
 
     def _write_only(self, ctx: NodeContext, values: dict[str, Any]) -> tuple[str, ...]:
         name = f"{ctx.platform}/write-only.j2"

@@ -35,8 +35,8 @@ _IOS = (
     r"(^\s*username \S+ (?:.* )?(?:secret|password) (?:\d+ )?)(\S+)",
     r"(^\s*enable (?:secret|password) (?:\d+ )?)(\S+)",
     r"(^\s*snmp-server community )(\S+)",
-    r"(\bauth (?:sha|md5) )(\S+)",
-    r"(\bpriv (?:aes \d+ |des |3des )?)(\S+)",
+    r"(^\s*snmp-server user .*?\bauth (?:sha|md5) )(\S+)",
+    r"(^\s*snmp-server user .*?\bpriv (?:aes \d+|des|3des) )(\S+)",
     r"(^\s*(?:password|secret) (?:\d+ )?)(\S+)",
     r"(\bkey-string (?:\d+ )?)(\S+)",
 )
