@@ -30,6 +30,7 @@ from functools import cache
 from typing import Any
 
 from hier_config import HConfig, WorkflowRemediation, get_hconfig
+from hier_config.exceptions import DuplicateChildError
 from hier_config.models import (
     IdempotentCommandsRule,
     MatchRule,
@@ -274,7 +275,7 @@ def tree(platform: str, text: str) -> HConfig:
     """``text`` (a device configuration) as a hier_config tree, secrets masked."""
     try:
         return get_hconfig(driver(platform), sanitize(text, platform))
-    except ValueError as exc:  # hier_config: an unterminated banner
+    except (ValueError, DuplicateChildError) as exc:  # an unterminated banner, a repeated section
         raise ConfigParseError(f"{platform} configuration: {exc}") from None
 
 
