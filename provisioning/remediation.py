@@ -337,3 +337,8 @@ def _spell_out_negations(running: Any, change: Any, prefix: str) -> None:
 def same(a: HConfig, b: HConfig) -> bool:
     """Whether two trees hold the same lines (order of siblings ignored)."""
     return sorted(a.dump_simple()) == sorted(b.dump_simple())
+
+
+def diff_lines(platform: str, running: str, intended: str) -> list[str]:
+    """Contextual diff (``-`` running only, ``+`` intended only), secrets masked."""
+    return list(tree(platform, running).unified_diff(tree(platform, intended)))

@@ -42,6 +42,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lab": ("lab.cli", "lab_cli", "The emulated extranet: SSH devices and SNMP agents."),
     "monitor": ("monitoring.cli", "monitor_cli", "Scheduled SNMP polling into InfluxDB."),
     "poll": ("monitoring.cli", "poll_cmd", "Poll devices over SNMP once and write their points."),
+    "render": (
+        "provisioning.cli",
+        "render_cmd",
+        "A node's intended configuration, and its diff against the running one.",
+    ),
     "report": ("monitoring.cli_ops", "report_cli", "Reports for operators."),
 }
 
