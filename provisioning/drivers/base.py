@@ -16,6 +16,7 @@ with one regular expression.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -108,10 +109,8 @@ class NetmikoDriver(NetworkDriver):  # type: ignore[misc]
         command of ours ends back in user view, so ``quit`` ends the session at once.
         """
         if self.device is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.device.write_channel("quit" + self.device.RETURN)
-            except OSError:
-                pass
             self.device.paramiko_cleanup()
             self.device = None
 

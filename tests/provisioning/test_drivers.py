@@ -25,10 +25,11 @@ PORTS = {
     "huawei_vrp5": ("GigabitEthernet0/0/1", "GigabitEthernet0/0/2"),
     "huawei_vrp8": ("GE1/0/1", "GE1/0/2"),
     "h3c_comware7": ("GigabitEthernet1/0/1", "GigabitEthernet1/0/2"),
+    "cisco_ios": ("GigabitEthernet0/1", "GigabitEthernet0/2"),
 }
-CODES = {"huawei_vrp5": "P5", "huawei_vrp8": "P8", "h3c_comware7": "C7"}
+CODES = {"huawei_vrp5": "P5", "huawei_vrp8": "P8", "h3c_comware7": "C7", "cisco_ios": "IOS"}
 PEERS = {"huawei_vrp5": "huawei_vrp8", "huawei_vrp8": "huawei_vrp5"}
-OURS = sorted(PORTS)
+OURS = sorted(p for p in PORTS if p != "cisco_ios")
 
 
 def _spec(platform: str) -> LabDeviceSpec:
@@ -60,7 +61,7 @@ def _spec(platform: str) -> LabDeviceSpec:
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeviceFleet]:
     fleet = DeviceFleet(
-        [_spec(p) for p in OURS],
+        [_spec(p) for p in PORTS],
         Path(tmp_path_factory.mktemp("drivers")),
         network=LabNetwork(clock=LabClock(CLOCK_FACTOR)),
     )
@@ -75,8 +76,9 @@ def open_driver(fleet: DeviceFleet) -> Iterator[Any]:
 
     def make(platform: str) -> Any:
         ep = fleet.endpoint(CODES[platform])
+        optional = {"port": ep.port, "fast_cli": True, "conn_timeout": 10}
         driver = driver_class(platform)(
-            ep.host, ep.username, ep.password, timeout=20, optional_args={"port": ep.port}
+            ep.host, ep.username, ep.password, timeout=20, optional_args=optional
         )
         driver.open()
         opened.append(driver)
@@ -200,3 +202,19 @@ def test_discard_forgets_the_candidate(open_driver: Any) -> None:
     assert driver.compare_config()
     driver.discard_config()
     assert driver.compare_config() == ""
+
+
+def test_cisco_ios_is_napalms_driver_and_rolls_back_line_identical(open_driver: Any) -> None:
+    driver = open_driver("cisco_ios")
+    before = _running(driver)
+    driver.load_merge_candidate(config="interface GigabitEthernet0/2\n description egovnet-ios\n")
+    driver.commit_config()
+    assert "description egovnet-ios" in _running(driver)
+    driver.rollback()
+
+    def body(text: str) -> list[str]:
+        # after the change timestamp; NAPALM's ios driver itself turns on `file prompt quiet`
+        # before it saves its rollback file, so that line is there from the first commit on
+        return [line for line in text.split("\n")[4:] if line != "file prompt quiet"]
+
+    assert body(_running(driver)) == body(before)
