@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("script", ["bench_lab_snmp.py", "bench_startup.py"])
+@pytest.mark.parametrize("script", ["bench_lab_snmp.py", "bench_render.py", "bench_startup.py"])
 def test_bench_smoke(script: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
     done = subprocess.run(
