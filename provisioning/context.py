@@ -28,6 +28,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from inventory.naming import sysname
@@ -49,20 +50,20 @@ class Net:
     ip: str
     prefixlen: int
 
-    @property
+    @cached_property
     def network(self) -> ipaddress.IPv4Network:
         return ipaddress.IPv4Interface(f"{self.ip}/{self.prefixlen}").network
 
-    @property
+    @cached_property
     def mask(self) -> str:
         """Dotted mask (``255.255.255.252``), as VRP, Comware and IOS print it."""
         return str(self.network.netmask)
 
-    @property
+    @cached_property
     def wildcard(self) -> str:
         return str(self.network.hostmask)
 
-    @property
+    @cached_property
     def net(self) -> str:
         return str(self.network.network_address)
 
