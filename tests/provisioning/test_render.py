@@ -17,6 +17,7 @@ from lab.devices.dialects import get_dialect
 from provisioning.errors import UnknownNodeError, UnknownPlatformError
 from provisioning.render import Renderer, environment, render_node
 from provisioning.secrets import REDACTED, sanitize
+from provisioning.settings import RenderSettings
 
 ROLES = (
     "core",
@@ -308,3 +309,33 @@ def test_secrets_are_redacted_unless_given_for_a_push(
         assert value in pushed_text and value not in shown_text
     # masking the pushed text gives exactly what is shown
     assert sanitize(pushed.text, platform) == shown.text
+
+
+@pytest.mark.parametrize(
+    ("platform", "relay"),
+    [
+        ("huawei_vrp5", " dhcp select relay\n dhcp relay server-ip 10.111.255.13\n"),
+        ("huawei_vrp8", " dhcp select relay\n dhcp relay server-ip 10.111.255.13\n"),
+        ("h3c_comware7", " dhcp select relay\n dhcp relay server-address 10.111.255.13\n"),
+        ("cisco_ios", " ip helper-address 10.111.255.13\n"),
+    ],
+)
+def test_department_vlan_with_optional_dhcp_relay(
+    example_state: dict[str, Any], platform: str, relay: str
+) -> None:
+    code = "411302-RSJ-AS"
+    plain = Renderer(example_state).render(code, platform).text
+    assert relay not in plain
+    text = Renderer(example_state, RenderSettings(dhcp_host=13)).render(code, platform).text
+    svi = PLATFORMS[platform].svi.format(n="")
+    block = re.search(rf"^interface ({re.escape(svi)}\d+)\n((?: .*\n)+)", text, re.M)
+    assert block, text
+    assert " ZW-RS" in block.group(2) and relay in block.group(2)
+    vid = block.group(1).removeprefix(svi)
+    assert re.search(rf"^ ?(?:vlan batch .*\b{vid}\b|vlan {vid})$", text, re.M)
+    access = re.findall(
+        rf"(?:port default vlan|port access vlan|switchport access vlan) {vid}\n", text
+    )
+    assert len(access) == 4
+    if platform != "cisco_ios":
+        assert re.search(r"^ ?dhcp enable$", text, re.M)
