@@ -16,6 +16,7 @@ flash for that purpose.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from napalm.base.exceptions import CommitError
@@ -23,6 +24,7 @@ from napalm.base.exceptions import CommitError
 from .base import DeviceDriverError, NetmikoDriver, Vendor
 
 QUESTION = "[Y"
+log = logging.getLogger(__name__)
 
 
 class HuaweiVrp8Driver(NetmikoDriver):
@@ -94,6 +96,8 @@ class HuaweiVrp5Driver(NetmikoDriver):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
+        #: Set when egovnet (not the device) reverted an unconfirmed commit: what and when.
+        self.reverted: str | None = None
 
     def _answer(self, command: str) -> str:
         reply = self._cmd(command)
@@ -134,6 +138,11 @@ class HuaweiVrp5Driver(NetmikoDriver):
                 self._restore()
                 self._pending = False
                 self._before = None
+                self.reverted = (
+                    f"{self.hostname}: commit not confirmed in time; egovnet's control plane "
+                    f"restored {self.CHECKPOINT} (VRP5 has no commit-confirm of its own)"
+                )
+                log.warning("%s", self.reverted)
 
     def _confirm(self) -> None:
         with self._lock:

@@ -159,6 +159,10 @@ def test_unconfirmed_commit_is_reverted_without_us(open_driver: Any, platform: s
     assert "egovnet-trial" in _running(driver)
     watcher = open_driver(platform)  # a second session sees the device's own state
     _wait(lambda: _running(watcher) == before)
+    if platform == "huawei_vrp5":  # not the device: egovnet reverted, and says so
+        _wait(lambda: driver.reverted is not None)
+        assert "egovnet's control plane restored" in driver.reverted
+        assert not driver.has_pending_commit()
 
 
 @pytest.mark.parametrize("platform", OURS)

@@ -163,7 +163,7 @@ def _text(ctx: NodeContext) -> str:
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_remediation_reaches_intended_and_rollback_returns_to_running(
     platform: str, data: st.DataObject
@@ -209,7 +209,7 @@ CONFIGISH = st.lists(
 
 
 @pytest.mark.parametrize("platform", sorted(PLATFORMS))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(text=st.one_of(CONFIGISH, st.text(max_size=300)))
 def test_any_text_reads_as_a_tree_or_a_clear_error(platform: str, text: str) -> None:
     """Running configurations come from devices: never a crash, only ConfigParseError."""
