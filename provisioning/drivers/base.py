@@ -34,7 +34,7 @@ from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutExc
 from ntc_templates.parse import ParsingException, parse_output
 
 from ..remediation import remediate, tree
-from ..secrets import sanitize
+from ..secrets import REDACTED, sanitize
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ class NetmikoDriver(NetworkDriver):  # type: ignore[misc]
         if not commands:
             return
         self._before = running
-        self._push(list(commands), message, revert_in)
+        self._push(unmask_removals(self.VENDOR.platform, commands, running), message, revert_in)
         self._pending = revert_in is not None
 
     def confirm_commit(self) -> None:
@@ -352,6 +352,34 @@ class NetmikoDriver(NetworkDriver):  # type: ignore[misc]
             if len(parts) == 4 and parts[3].isdigit():
                 result.setdefault(parts[0], []).append({"hostname": parts[1], "port": parts[2]})
         return result
+
+
+def unmask_removals(platform: str, commands: tuple[str, ...], running: str) -> list[str]:
+    r"""Removals of lines whose secret was masked get the device's own text back.
+
+    ``undo snmp-agent community read cipher ******`` is what the comparison sees;
+    the device needs the cipher it printed. Only lines taken from the running
+    configuration are restored; nothing of ours is ever unmasked here.
+
+    >>> unmask_removals("huawei_vrp5", ("undo snmp-agent community read cipher ******",),
+    ...                 "#\n snmp-agent community read cipher %^%#x%^%#\n#")
+    ['undo snmp-agent community read cipher %^%#x%^%#']
+    """
+    raw: dict[str, str] = {}
+    for line in running.replace("\r", "").split("\n"):
+        masked = sanitize(line, platform).strip()
+        if REDACTED in masked:
+            raw.setdefault(masked, line.strip())
+    out = []
+    for command in commands:
+        body = command.lstrip()
+        indent = command[: len(command) - len(body)]
+        for prefix in ("undo ", "no "):
+            if body.startswith(prefix) and body[len(prefix) :] in raw:
+                command = indent + prefix + raw[body[len(prefix) :]]
+                break
+        out.append(command)
+    return out
 
 
 def _number(value: Any) -> float:
