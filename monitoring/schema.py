@@ -425,13 +425,13 @@ class InterfaceRecord:
         (the poller does, per interface: the tags of an interface do not
         change between polls).
         """
-        speed = self.speed_bps
+        capacity = self.contracted_bps or self.speed_bps
         util_in = self.util_in_pct
-        if util_in is None and speed and self.in_bps is not None:
-            util_in = self.in_bps * 100.0 / speed
+        if util_in is None and capacity and self.in_bps is not None:
+            util_in = self.in_bps * 100.0 / capacity
         util_out = self.util_out_pct
-        if util_out is None and speed and self.out_bps is not None:
-            util_out = self.out_bps * 100.0 / speed
+        if util_out is None and capacity and self.out_bps is not None:
+            util_out = self.out_bps * 100.0 / capacity
         if tags is None:
             tags = self.tag_line()
         if tags is None:
@@ -451,7 +451,8 @@ class InterfaceRecord:
                 self.out_discards,
                 self.oper_up,
                 self.admin_up,
-                speed,
+                self.speed_bps,
+                self.contracted_bps,
                 self.interval_s,
             ),
             self.time_ns,

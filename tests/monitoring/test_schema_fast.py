@@ -77,6 +77,7 @@ def _same(record: Any) -> None:
         oper_up=flags,
         admin_up=flags,
         speed_bps=ints,
+        contracted_bps=ints,
         in_bps=floats,
         out_bps=floats,
         in_octets=ints,
