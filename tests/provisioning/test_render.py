@@ -177,7 +177,8 @@ def test_golden_huawei_vrp5(example_state: dict[str, Any]) -> None:
         "\n snmp-agent sys-info version v3\n",
         f"\n snmp-agent usm-user v3 nms NMS authentication-mode sha cipher {REDACTED} "
         f"privacy-mode aes128 cipher {REDACTED}\n",
-        "#\n info-center loghost 10.111.255.11\n#\n ntp-service unicast-server 10.111.255.12\n#",
+        "#\n info-center loghost 10.111.255.11\n#",
+        "#\n ntp-service unicast-server 10.111.255.12\n#",
         "#\n stelnet server enable\n#",
         "#\n mpls lsr-id 10.111.0.",
         "\n mpls\n#\nmpls ldp\n#\n",
