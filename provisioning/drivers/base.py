@@ -348,9 +348,12 @@ class NetmikoDriver(NetworkDriver):  # type: ignore[misc]
             return result
         for line in output.splitlines():
             parts = line.split()
-            # Local Intf, Neighbor Dev, Neighbor Intf, Exptime(s)
-            if len(parts) == 4 and parts[3].isdigit():
+            if len(parts) != 4:
+                continue
+            if parts[3].isdigit():  # VRP5: Local Intf, Neighbor Dev, Neighbor Intf, Exptime(s)
                 result.setdefault(parts[0], []).append({"hostname": parts[1], "port": parts[2]})
+            elif parts[1].isdigit():  # CE: Local Interface, Exptime(s), Neighbor Intf, Device
+                result.setdefault(parts[0], []).append({"hostname": parts[3], "port": parts[2]})
         return result
 
 

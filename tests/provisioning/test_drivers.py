@@ -90,7 +90,15 @@ def open_driver(fleet: DeviceFleet) -> Iterator[Any]:
 
 
 def _running(driver: Any) -> str:
-    return str(driver.get_config(retrieve="running")["running"])
+    """The running configuration, without CE's ``!Last configuration was ...`` lines.
+
+    A real CE rewrites those two header lines at every commit (time and user), a
+    rollback included; every configuration line is compared.
+    """
+    text = str(driver.get_config(retrieve="running")["running"])
+    return "\n".join(
+        line for line in text.split("\n") if not line.startswith("!Last configuration was ")
+    )
 
 
 def _wait(condition: Any, limit: float = 20.0) -> None:
