@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from inventory.naming import sysname
 from inventory.platforms import facts
 
 from .errors import LabError
@@ -258,7 +259,7 @@ def build_specs(
         specs.append(
             LabDeviceSpec(
                 code=code,
-                hostname=code,
+                hostname=sysname(code),
                 platform=node.platform,
                 role=node.role,
                 interfaces=tuple(interfaces),

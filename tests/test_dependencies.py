@@ -22,10 +22,15 @@ NOT_IMPORTED = {
 }
 
 
+def _norm(name: str) -> str:
+    """A distribution name in its PEP 503 form (``ntc_templates`` = ``ntc-templates``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _declared() -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     return {
-        re.split(r"[<>=!~ \[;]", spec, maxsplit=1)[0].lower() for spec in project["dependencies"]
+        _norm(re.split(r"[<>=!~ \[;]", spec, maxsplit=1)[0]) for spec in project["dependencies"]
     }
 
 
@@ -47,7 +52,7 @@ def _imported_distributions() -> dict[str, set[str]]:
                     if top in sys.stdlib_module_names or top in PACKAGES or top == "__future__":
                         continue
                     for dist in owners.get(top, [f"<unknown {top}>"]):
-                        found.setdefault(dist.lower(), set()).add(str(path.relative_to(ROOT)))
+                        found.setdefault(_norm(dist), set()).add(str(path.relative_to(ROOT)))
     return found
 
 

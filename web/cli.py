@@ -60,6 +60,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "monitor": ("monitoring.cli", "monitor_cli", "Scheduled SNMP polling into InfluxDB."),
     "policy": ("security.cli", "policy_cli", "Isolation and single-egress policy checks."),
     "poll": ("monitoring.cli", "poll_cmd", "Poll devices over SNMP once and write their points."),
+    "render": (
+        "provisioning.cli",
+        "render_cmd",
+        "A node's intended configuration, and its diff against the running one.",
+    ),
     "report": ("monitoring.cli_ops", "report_cli", "Reports for operators."),
     "users": (
         "inventory.accounts_cli",

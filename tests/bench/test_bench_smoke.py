@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SMOKES = {
     "bench_inventory.py": ("--smoke",),
     "bench_policy.py": ("--smoke",),
+    "bench_render.py": ("--smoke",),
     "bench_lab_snmp.py": ("--smoke",),
     "bench_startup.py": ("--smoke",),
     "bench_lab_city.py": ("--smoke",),
