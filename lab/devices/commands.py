@@ -272,6 +272,20 @@ def _commit_trial(sh: Shell, m: Match) -> Reply:
     )
 
 
+@handler("trial_status")
+def _trial_status(sh: Shell, m: Match) -> Reply:
+    """``display configuration trial status``: whether a ``commit trial`` awaits confirmation."""
+    pending = sh.device.pending
+    if pending is None or pending.kind != "trial":
+        return Reply("Trial status     : idle\n")
+    elapsed = (sh.device.now() - pending.configured).total_seconds()
+    remaining = max(0, int(pending.device_seconds - elapsed))
+    return Reply(
+        f"Trial status     : running\nRemaining time(s): {remaining}\nUser             : "
+        f"{pending.user}\nStart time       : {pending.configured:%Y-%m-%d %H:%M:%S}\n"
+    )
+
+
 @handler("abort_trial")
 def _abort_trial(sh: Shell, m: Match) -> Reply:
     if sh.device.pending is None or sh.device.pending.kind != "trial":

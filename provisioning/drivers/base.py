@@ -3,7 +3,8 @@ does not cover (community Huawei: merge-only, no commit-confirm; community H3C: 
 
 A vendor is frozen data (:class:`Vendor`: Netmiko device type, ntc-templates platform,
 commands, error markers) plus the three hooks where the devices' own commit mechanisms
-differ (``_push``, ``_confirm``, ``_revert``). Candidates are held here, not on the device:
+differ (``_push``, ``_confirm``, ``_revert``, ``_device_pending``: abstract methods of
+:class:`CommitHooks`). Candidates are held here, not on the device:
 ``compare_config`` is the hier_config remediation from the device's running configuration,
 and ``commit_config`` pushes only those commands, so nothing reaches a device before a
 diff exists, and every push can be rolled back.
@@ -12,13 +13,22 @@ Show output is parsed with ntc-templates where a template exists (``display vers
 ``display interface``); interface addresses are read from the running configuration
 (exact and vendor-neutral) and ``display lldp neighbor brief``, which has no template,
 with one regular expression.
+
+Pending-commit state is read from the device, never only remembered, so a new process
+(after a crash or SIGKILL mid-push) can find an unconfirmed commit and confirm or roll
+it back: VRP8 from ``display configuration trial status``; Comware 7 and VRP5, which
+print no such state, from a marker file the driver saves on flash just before the
+commit, named after the revert deadline in the device's own clock
+(``egovnet-pending-YYYYMMDDHHMMSS.cfg``).
 """
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from napalm.base import NetworkDriver
@@ -32,6 +42,7 @@ from netmiko import ConnectHandler
 from netmiko.base_connection import BaseConnection
 from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 from ntc_templates.parse import ParsingException, parse_output
+from paramiko.ssh_exception import SSHException
 
 from ..remediation import remediate, tree
 from ..secrets import REDACTED, sanitize
@@ -56,13 +67,52 @@ class Vendor:
     hostname_key: str = "sysname"
     #: A reply line starting with one of these means the device refused the command.
     error_markers: tuple[str, ...] = ("Error:", "% ")
+    show_clock: str = "display clock"
+    #: ``display clock`` -> named groups date (Y-m-d or m/d/Y) and time (H:M:S).
+    clock_pattern: str = r"(?P<date>\d{4}-\d{2}-\d{2}) (?P<time>\d{2}:\d{2}:\d{2})"
+    clock_date_format: str = "%Y-%m-%d"
+    #: Flash path prefix of files the driver saves (checkpoints, pending markers).
+    flash_prefix: str = ""
 
 
 class DeviceDriverError(CommitError):  # type: ignore[misc]
     """The device refused a command (the line and the device's message are named)."""
 
 
-class NetmikoDriver(NetworkDriver):  # type: ignore[misc]
+class DeviceUnreachableError(ConnectionException):  # type: ignore[misc]
+    """No SSH session: connection refused, timed out, or no SSH banner in time."""
+
+
+class DeviceAuthenticationError(ConnectionException):  # type: ignore[misc]
+    """The device refused the login (user name or password)."""
+
+
+#: Marker of an unconfirmed commit on flash; the revert deadline in device time.
+PENDING_MARKER = re.compile(r"egovnet-pending-(\d{14})\.cfg")
+MARKER_TIME = "%Y%m%d%H%M%S"
+
+
+class CommitHooks(abc.ABC):
+    """Where the devices' own commit mechanisms differ: every vendor driver supplies these."""
+
+    @abc.abstractmethod
+    def _push(self, commands: list[str], message: str, revert_in: int | None) -> None:
+        """Apply ``commands``; with ``revert_in`` (seconds) arm the revert."""
+
+    @abc.abstractmethod
+    def _confirm(self) -> None:
+        """Confirm the pending commit (works from a new session)."""
+
+    @abc.abstractmethod
+    def _revert(self, pending: bool) -> None:
+        """Undo the pending commit at once, or the last confirmed one."""
+
+    @abc.abstractmethod
+    def _device_pending(self) -> bool:
+        """Read from the device whether an unconfirmed commit is waiting."""
+
+
+class NetmikoDriver(NetworkDriver, CommitHooks):  # type: ignore[misc]
     """NAPALM's driver interface on Netmiko; subclasses supply :attr:`VENDOR` and the hooks."""
 
     VENDOR: Vendor
@@ -94,13 +144,21 @@ class NetmikoDriver(NetworkDriver):  # type: ignore[misc]
             "username": self.username,
             "password": self.password,
             "port": int(self.optional_args.get("port", 22)),
-            "conn_timeout": self.timeout,
+            "conn_timeout": float(self.optional_args.get("conn_timeout", min(self.timeout, 10))),
+            # a listener that accepts TCP but never speaks SSH costs at most this long
+            "banner_timeout": float(self.optional_args.get("banner_timeout", 10)),
+            "auth_timeout": float(self.optional_args.get("auth_timeout", 10)),
             "fast_cli": bool(self.optional_args.get("fast_cli", True)),
         }
         try:
             self.device = ConnectHandler(**args)
-        except (NetmikoTimeoutException, NetmikoAuthenticationException, OSError) as exc:
-            raise ConnectionException(f"{self.hostname}: cannot connect: {exc}") from exc
+        except NetmikoAuthenticationException as exc:
+            raise DeviceAuthenticationError(
+                f"{self.hostname}: login refused for user {self.username!r}"
+            ) from exc
+        except (NetmikoTimeoutException, SSHException, OSError, EOFError) as exc:
+            # SSHException: no SSH banner in time, connection reset during the handshake
+            raise DeviceUnreachableError(f"{self.hostname}: cannot connect: {exc}") from exc
 
     def close(self) -> None:
         """Log out (``quit`` from user view) and close the SSH connection.
@@ -194,35 +252,59 @@ class NetmikoDriver(NetworkDriver):  # type: ignore[misc]
         self._pending = revert_in is not None
 
     def confirm_commit(self) -> None:
-        if not self._pending:
+        """Confirm the unconfirmed commit the device holds (this instance's or another's)."""
+        if not self.has_pending_commit():
             raise CommitError(f"{self.hostname}: no commit is pending confirmation")
         self._confirm()
         self._pending = False
 
     def has_pending_commit(self) -> bool:
+        """Whether the device holds an unconfirmed commit (read from the device)."""
+        self._pending = self._device_pending()
         return self._pending
 
     def rollback(self) -> None:
         """Undo the last commit (a pending one at once); the running configuration is then
-        line-identical to what it was before the commit."""
-        if self._before is None:
-            raise CommitError(f"{self.hostname}: nothing to roll back")
-        self._revert(self._pending)
+        line-identical to what it was before the commit. Works from a new instance."""
+        self._revert(self.has_pending_commit())
         self._pending = False
         self._before = None
 
-    # -- vendor hooks ----------------------------------------------------------------------
-    def _push(self, commands: list[str], message: str, revert_in: int | None) -> None:
-        raise NotImplementedError
+    # -- device clock and flash files (markers of pending commits) -------------------------
+    def _device_now(self) -> datetime:
+        """The device's own clock (revert deadlines are kept in it)."""
+        output = self._show(self.VENDOR.show_clock)
+        found = re.search(self.VENDOR.clock_pattern, output)
+        if not found:
+            raise CommitError(f"{self.hostname}: cannot read the clock from {output[:80]!r}")
+        return datetime.strptime(
+            f"{found['date']} {found['time']}", f"{self.VENDOR.clock_date_format} %H:%M:%S"
+        )
 
-    def _confirm(self) -> None:
-        raise NotImplementedError
+    def _flash_files(self) -> list[str]:
+        """Names of egovnet's files on flash (checkpoints, pending markers)."""
+        return sorted(set(re.findall(r"(egovnet-[\w.-]+\.cfg)", self._show("dir"))))
 
-    def _revert(self, pending: bool) -> None:
-        raise NotImplementedError
+    def _markers(self) -> list[tuple[str, datetime]]:
+        """Pending-commit markers on flash and their revert deadlines (device time)."""
+        out = []
+        for name in self._flash_files():
+            found = PENDING_MARKER.fullmatch(name)
+            if found:
+                out.append((name, datetime.strptime(found.group(1), MARKER_TIME)))
+        return out
+
+    def _marker_name(self, revert_in: int) -> str:
+        deadline = self._device_now() + timedelta(seconds=revert_in)
+        return f"egovnet-pending-{deadline:{MARKER_TIME}}.cfg"
+
+    def _delete_file(self, name: str) -> None:
+        reply = self._cmd(f"delete /unreserved {self.VENDOR.flash_prefix}{name}")
+        if re.search(r"\(y/n\)|\[Y/N\]", reply, re.I):
+            self._cmd("y")
 
     #: A prompt, or a question the device asks.
-    PROMPT = r"(?:[>\]]|\[Y/N\]:?|\[Y\(yes\)/N\(no\)/C\(cancel\)\]:?)\s*$"
+    PROMPT = r"(?:[>\]]|\[Y/N\]:?|\(y/n\)\[n\]:|\[Y\(yes\)/N\(no\)/C\(cancel\)\]:?)\s*$"
 
     def _cmd(self, command: str) -> str:
         """Send one line and read up to the next prompt or question."""

@@ -287,6 +287,7 @@ DISPLAY_V8 = (
     R("display configuration commit changes [at <int>]", action="hw_commit_changes"),
     R("display configuration candidate changes", action="candidate_changes"),
     R("display configuration candidate", action="candidate"),
+    R("display configuration trial status", action="trial_status"),
 )
 USER = (
     R("screen-length <int> temporary", action="noop"),
