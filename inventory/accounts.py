@@ -68,6 +68,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users.read": frozenset({Role.ADMIN, Role.AUDITOR}),
     "users.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.ADMIN, Role.AUDITOR}),
+    "backup.run": frozenset({Role.ADMIN, Role.ENGINEER, Role.OPERATOR}),
+    "config.read": ALL_ROLES,
 }
 
 #: permissions whose check takes a node: a scoped account has them only inside its subtree

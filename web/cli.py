@@ -73,6 +73,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "audit": ("inventory.accounts_cli", "audit_cli", "The append-only, hash-chained audit log."),
     "serve": ("web.serve", "serve_cmd", "Serve the web console (waitress)."),
+    "backup": (
+        "provisioning.backup_cli",
+        "backup_cli",
+        "Running configurations: versioned backups.",
+    ),
+    "drift": ("provisioning.backup_cli", "drift_cmd", "Latest backup vs intended, per device."),
 }
 
 
