@@ -241,7 +241,9 @@ class NetmikoDriver(NetworkDriver, CommitHooks):  # type: ignore[misc]
     def commit_config(self, message: str = "", revert_in: int | None = None) -> None:
         """Push the candidate's commands; with ``revert_in`` (seconds) the device reverts
         by itself unless :meth:`confirm_commit` comes in time."""
-        if self._pending:
+        # read from the device: another process's unconfirmed commit must not be buried
+        # under a new checkpoint (VRP5/Comware) or a second trial (VRP8)
+        if self._pending or self.has_pending_commit():
             raise CommitError(f"{self.hostname}: a commit is pending confirmation")
         running, commands = self._change()
         self._candidate = None
@@ -274,25 +276,18 @@ class NetmikoDriver(NetworkDriver, CommitHooks):  # type: ignore[misc]
     def _device_now(self) -> datetime:
         """The device's own clock (revert deadlines are kept in it)."""
         output = self._show(self.VENDOR.show_clock)
-        found = re.search(self.VENDOR.clock_pattern, output)
-        if not found:
+        now = parse_clock(output, self.VENDOR)
+        if now is None:
             raise CommitError(f"{self.hostname}: cannot read the clock from {output[:80]!r}")
-        return datetime.strptime(
-            f"{found['date']} {found['time']}", f"{self.VENDOR.clock_date_format} %H:%M:%S"
-        )
+        return now
 
     def _flash_files(self) -> list[str]:
         """Names of egovnet's files on flash (checkpoints, pending markers)."""
-        return sorted(set(re.findall(r"(egovnet-[\w.-]+\.cfg)", self._show("dir"))))
+        return flash_files(self._show("dir"))
 
     def _markers(self) -> list[tuple[str, datetime]]:
         """Pending-commit markers on flash and their revert deadlines (device time)."""
-        out = []
-        for name in self._flash_files():
-            found = PENDING_MARKER.fullmatch(name)
-            if found:
-                out.append((name, datetime.strptime(found.group(1), MARKER_TIME)))
-        return out
+        return markers(self._flash_files())
 
     def _marker_name(self, revert_in: int) -> str:
         deadline = self._device_now() + timedelta(seconds=revert_in)
@@ -464,6 +459,52 @@ def unmask_removals(platform: str, commands: tuple[str, ...], running: str) -> l
                 command = indent + prefix + raw[body[len(prefix) :]]
                 break
         out.append(command)
+    return out
+
+
+def parse_clock(output: str, vendor: Vendor) -> datetime | None:
+    """The device time in ``display clock`` output; None when there is none.
+
+    >>> parse_clock("2026-12-07 12:34:56\\nMonday", Vendor("p", "v", "n", "t"))
+    datetime.datetime(2026, 12, 7, 12, 34, 56)
+    >>> parse_clock("2026-13-07 12:34:56", Vendor("p", "v", "n", "t")) is None
+    True
+    """
+    found = re.search(vendor.clock_pattern, output)
+    if not found:
+        return None
+    try:
+        return datetime.strptime(
+            f"{found['date']} {found['time']}", f"{vendor.clock_date_format} %H:%M:%S"
+        )
+    except ValueError:
+        return None
+
+
+def flash_files(listing: str) -> list[str]:
+    """egovnet's file names in a ``dir`` listing.
+
+    >>> flash_files("  0  -rw-  12  Dec 07 2026  egovnet-rollback.cfg\\n  1  -rw-  9  vrpcfg.cfg")
+    ['egovnet-rollback.cfg']
+    """
+    return sorted(set(re.findall(r"(egovnet-[\w.-]+\.cfg)", listing)))
+
+
+def markers(names: list[str]) -> list[tuple[str, datetime]]:
+    """Pending-commit markers among ``names`` with their deadlines (an invalid date in a
+    name is not a marker).
+
+    >>> markers(["egovnet-pending-20261207123456.cfg", "egovnet-pending-20261399000000.cfg"])
+    [('egovnet-pending-20261207123456.cfg', datetime.datetime(2026, 12, 7, 12, 34, 56))]
+    """
+    out = []
+    for name in names:
+        found = PENDING_MARKER.fullmatch(name)
+        if found:
+            try:
+                out.append((name, datetime.strptime(found.group(1), MARKER_TIME)))
+            except ValueError:
+                continue
     return out
 
 

@@ -212,6 +212,23 @@ def test_a_new_instance_rolls_back_a_pending_commit(drivers: Any, platform: str)
 
 
 @pytest.mark.parametrize("platform", OURS)
+def test_a_second_push_while_one_is_pending_is_refused(drivers: Any, platform: str) -> None:
+    """Another process's unconfirmed commit is read from the device: no new checkpoint or
+    trial is laid over it."""
+    second = PORTS[platform][1]
+    pusher = drivers(platform)
+    before = running(pusher)
+    pusher.load_merge_candidate(config=f"interface {second}\n description first-push\n")
+    pusher.commit_config(revert_in=600)
+    other = drivers(platform)
+    other.load_merge_candidate(config=f"interface {second}\n description second-push\n")
+    with pytest.raises(CommitError, match="pending confirmation"):
+        other.commit_config(revert_in=600)
+    other.rollback()
+    assert running(drivers(platform)) == before
+
+
+@pytest.mark.parametrize("platform", OURS)
 def test_nothing_to_roll_back_on_a_fresh_device_is_named(
     fleet: DeviceFleet, drivers: Any, platform: str
 ) -> None:
