@@ -191,3 +191,26 @@ def test_any_device_text_round_trips_and_identical_text_is_not_stored_twice(body
     assert backups.record("N1", "huawei_vrp5", body).status == "unchanged"
     assert normalized(normalized(body)) == normalized(body)
     engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_roles_backup_run_and_config_read_and_the_audit_trail(run: Run, lab_city: Any) -> None:
+    admin_pw, op_pw, aud_pw = "Admin-password-1", "Operator-pass-22", "Auditor-pass-333"
+    assert run("users", "add", "admin", "--role", "admin", input=admin_pw + "\n").exit_code == 0
+    for name, role, pw in (("li.op", "operator", op_pw), ("zhao.aud", "auditor", aud_pw)):
+        made = run(
+            "--user", "admin", "users", "add", name, "--role", role, input=f"{admin_pw}\n{pw}\n"
+        )
+        assert made.exit_code == 0, made.output
+    refused = run("--user", "zhao.aud", "backup", "run", "411302002", input=aud_pw + "\n")
+    assert refused.exit_code == 1 and "backup.run" in refused.output
+    done = run("--user", "li.op", "backup", "run", "411302002", input=op_pw + "\n")
+    assert done.exit_code == 0 and "411302002: stored (version 1)" in done.output
+    shown = run("--user", "zhao.aud", "backup", "list", "411302002", input=aud_pw + "\n")
+    assert shown.exit_code == 0 and shown.output.splitlines()[1].split()[0] == "1"
+    rows = json.loads(
+        run("--user", "admin", "audit", "list", "--json", input=admin_pw + "\n").output
+    )
+    assert ("li.op", "backup.run", "411302002") in [
+        (r["actor"], r["action"], r["target"]) for r in rows
+    ]
