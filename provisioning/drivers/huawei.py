@@ -25,7 +25,7 @@ import logging
 import re
 import threading
 
-from napalm.base.exceptions import CommitError
+from napalm.base.exceptions import CommitError, ConnectionException
 
 from .base import DeviceDriverError, NetmikoDriver, Vendor
 
@@ -161,13 +161,19 @@ class HuaweiVrp5Driver(NetmikoDriver):
             self._timer = None
             if not self._pending:
                 return
+            reopened = self.device is None  # the session was closed after the push
             try:
+                if reopened:
+                    self.open()
                 self._restore()
                 self._clear_markers()
-            except (CommitError, OSError, EOFError) as exc:
-                # session gone: the marker on flash stays; the next instance reverts
+            except (CommitError, ConnectionException, OSError, EOFError) as exc:
+                # device unreachable: the marker on flash stays; the next instance reverts
                 log.warning("%s: control-plane revert failed (%s)", self.hostname, exc)
                 return
+            finally:
+                if reopened:
+                    self.close()
             self._pending = False
             self._before = None
             self._say_reverted("timer in the pushing process")

@@ -236,3 +236,16 @@ def test_nothing_to_roll_back_on_a_fresh_device_is_named(
         fleet.device(CODES[platform]).commits.clear()
     with pytest.raises(CommitError):
         drivers(platform).rollback()
+
+
+def test_vrp5_control_plane_reverts_after_its_session_was_closed(drivers: Any) -> None:
+    """The pushing process lives on but closed its session: its timer opens a new one."""
+    pusher = drivers("huawei_vrp5")
+    before = running(pusher)
+    pusher.load_merge_candidate(config="interface GigabitEthernet0/0/2\n description closed\n")
+    pusher.commit_config(revert_in=1)
+    pusher.close()
+    wait_for(lambda: pusher.reverted is not None)
+    assert "timer in the pushing process" in pusher.reverted
+    watcher = drivers("huawei_vrp5")
+    assert running(watcher) == before and not watcher.has_pending_commit()
