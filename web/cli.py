@@ -73,6 +73,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "audit": ("inventory.accounts_cli", "audit_cli", "The append-only, hash-chained audit log."),
     "serve": ("web.serve", "serve_cmd", "Serve the web console (waitress)."),
+    "onboard": (
+        "provisioning.onboard_cli",
+        "onboard_cli",
+        "Onboard a department at a node, or one kind at many nodes (a wave).",
+    ),
+    "coverage": (
+        "provisioning.coverage_cli",
+        "coverage_cli",
+        "Planned vs connected nodes and departments per county and level, with history.",
+    ),
 }
 
 

@@ -1,0 +1,45 @@
+"""Database tables of provisioning, with their own metadata and Alembic history.
+
+Provisioning keeps its tables beside the inventory's in the same database but
+owns them: its own declarative :class:`Base`, its own migrations
+(``provisioning/migrations``, version table ``alembic_version_provisioning``).
+Rows refer to inventory objects by their stable codes, not by foreign keys, so
+the inventory never depends on provisioning.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from inventory.models import NAMING  # one naming convention for every table
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the provisioning tables (not the inventory's)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CoverageSnapshot(Base):
+    """Coverage of one group (a county or a level) on one day; one row per day and group."""
+
+    __tablename__ = "provisioning_coverage_snapshots"
+    __table_args__ = (
+        UniqueConstraint("day", "grouping", "group_key", name="uq_provisioning_coverage_day_group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    #: ``county`` or ``level``
+    grouping: Mapped[str] = mapped_column(String(16))
+    #: the county's code (``city`` for the city's own nodes) or the level
+    group_key: Mapped[str] = mapped_column(String(64))
+    group_name: Mapped[str] = mapped_column(String(200))
+    nodes_planned: Mapped[int] = mapped_column(Integer)
+    nodes_connected: Mapped[int] = mapped_column(Integer)
+    departments_planned: Mapped[int] = mapped_column(Integer)
+    departments_connected: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(DateTime)
