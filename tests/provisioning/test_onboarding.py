@@ -184,7 +184,6 @@ def _ports(fmt: str) -> list[str]:
     return [fmt.format(n) for n in (6, 7, 8, 9)]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_wave_over_a_county_onboards_every_township_once(
     city: Any, running: dict[str, str]
 ) -> None:
@@ -322,7 +321,6 @@ def test_comware_township_and_a_new_vpn_reaching_the_vrp8_core(
         assert zone.rd is None
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_refused_requests_name_the_reason_and_change_nothing(
     city: Any, running: dict[str, str]
 ) -> None:
