@@ -110,7 +110,7 @@ class DeviceDiff:
     node: str
     platform: str
     role: str
-    #: ``device`` (read over SSH) or ``given``.
+    #: ``device`` (read over SSH), ``given``, or ``new`` (a planned device: nothing runs yet).
     source: str
     intended: str = field(repr=False)
     diff: tuple[str, ...] = ()
@@ -348,8 +348,13 @@ def _running_texts(
     devices: Sequence[tuple[str, str]],
     given: Mapping[str, str] | None,
     width: int,
+    planned: set[str],
 ) -> dict[str, tuple[str, str | None, str]]:
-    """code → (source, error, text) for each (code, platform); SSH reads run ``width`` at a time."""
+    """code → (source, error, text) for each (code, platform); SSH reads run ``width`` at a time.
+
+    A ``planned`` device (not installed yet) has no running configuration: its whole
+    intended configuration is its diff (source ``new``).
+    """
     from .device import fetch_running
 
     out: dict[str, tuple[str, str | None, str]] = {}
@@ -357,6 +362,8 @@ def _running_texts(
     for code, platform in devices:
         if given is not None and code in given:
             out[code] = ("given", None, given[code])
+        elif code in planned:
+            out[code] = ("new", None, "")
         else:
             todo.append((code, platform))
 
@@ -411,7 +418,10 @@ def _plan(
         old = before.render(code).text if code in out.before["nodes"] else ""
         if new.text != old:
             changed.append(new)
-    texts = _running_texts(inventory, [(r.node, r.platform) for r in changed], running, ssh_width)
+    planned = {c for c, n in out.after["nodes"].items() if n.status == "planned"}
+    texts = _running_texts(
+        inventory, [(r.node, r.platform) for r in changed], running, ssh_width, planned
+    )
     devices = []
     for rendered in changed:
         source, error, text = texts[rendered.node]

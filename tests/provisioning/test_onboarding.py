@@ -18,7 +18,7 @@ from inventory.choices import AllocationKind
 from inventory.credentials import CredentialSet
 from inventory.db import transaction
 from inventory.errors import PoolExhaustedError
-from inventory.models import Zone
+from inventory.models import Department, Node, Zone
 from inventory.seed import build_city, example_divisions
 from inventory.service import ManagementAccess
 from inventory.settings import IpamSettings
@@ -30,7 +30,7 @@ from lab.service import new_credentials
 from lab.topology import build_specs
 from provisioning.device import fetch_running
 from provisioning.drivers import driver_class
-from provisioning.kinds import OnboardingInputError, Zones, parse_zones
+from provisioning.kinds import OnboardingInputError, Zones, find_kind, parse_zones
 from provisioning.onboarding import (
     OnboardingRefused,
     PolicyRefused,
@@ -521,6 +521,53 @@ def test_parse_zones_accepts_or_names_the_problem(words: list[str]) -> None:
     assert zones.public or zones.private
     assert not (zones.internet and (zones.private or not zones.public))
     assert parse_zones(zones.names()) == zones
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_department_with_a_planned_site_switch_gets_its_whole_configuration(
+    city: Any, running: dict[str, str]
+) -> None:
+    with transaction(city.sessions) as session:
+        town = session.execute(select(Node).where(Node.code == "411302003")).scalar_one()
+        site = Node(
+            code="411302003-WSY-AS",
+            name="汉冶街道卫生院接入交换机",
+            level="township",
+            parent=town,
+            role="access-switch",
+            platform="huawei_vrp5",
+            status="planned",
+        )
+        session.add(site)
+        session.add(
+            Department(
+                code="411302003-WSY",
+                name="汉冶街道卫生院",
+                level="township",
+                home_node=town,
+                site_node=site,
+            )
+        )
+    plan = plan_onboarding(city, department="411302003-WSY", at="411302003", running=running)
+    (target,) = plan.targets
+    assert (target.attach, target.new, target.zones) == ("411302003-WSY-AS", False, ("public",))
+    (device,) = plan.devices
+    assert (device.node, device.source, device.error) == ("411302003-WSY-AS", "new", None)
+    assert device.diff[0] == "+ sysname NY-411302003-WSY-AS"  # never an all-digit name
+    assert "+ interface Vlanif101" in device.diff
+    assert all(line.startswith(("+", " ")) for line in device.diff)
+    assert len(device.commands) > 20 and plan.allowed
+
+
+@given(st.text(max_size=10))
+@settings(max_examples=300, deadline=None)
+def test_find_kind_finds_or_names_the_problem(text: str) -> None:
+    try:
+        kind = find_kind(text)
+    except OnboardingInputError as exc:
+        assert str(exc).startswith("--kind: ")
+        return
+    assert text.strip().upper() == kind.abbr or text.strip() == kind.name
 
 
 def _admin() -> Any:
