@@ -380,13 +380,27 @@ def _running_texts(
     return out
 
 
-def _gate(inventory: Any, before: State, after: State, proposed: Mapping[str, str]) -> Any:
-    """The verdict on the post-change network; the rest of the city as the inventory intends it."""
+def _compare(platform: str, running: str, intended: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The contextual diff and the remediation commands, each text parsed once."""
+    from hier_config import WorkflowRemediation
+
+    from .remediation import tree
+
+    ran, wanted = tree(platform, running), tree(platform, intended)
+    diff = tuple(ran.unified_diff(wanted))
+    commands = WorkflowRemediation(ran, wanted).remediation_config.dump_simple(
+        sectional_exiting=True
+    )
+    return diff, tuple(commands)
+
+
+def _gate(inventory: Any, renderer: Renderer, after: State, proposed: Mapping[str, str]) -> Any:
+    """The verdict on the post-change network; the rest of the city as the inventory intends it
+    (``renderer`` renders the inventory before the change)."""
     from security.network import context_from_state
     from security.policy import build_model, check_change
 
-    settings = RenderSettings.from_ipam(inventory.settings.ipam)
-    renderer = Renderer(before, settings)
+    before = renderer.index.state
     current = {code: renderer.render(code).text for code in renderer.devices()}
     context = context_from_state(after, inventory.settings.ipam)
     model = build_model(current, context, {c: before["nodes"][c].platform for c in current})
@@ -404,8 +418,6 @@ def _plan(
     audit_target: str,
     ssh_width: int,
 ) -> OnboardingPlan:
-    from .remediation import diff_lines, remediate
-
     out = _run(inventory, requests, commit=False, keep_going=keep_going)
     settings = RenderSettings.from_ipam(inventory.settings.ipam)
     before, after = Renderer(out.before, settings), Renderer(out.after, settings)
@@ -428,8 +440,7 @@ def _plan(
         diff: tuple[str, ...] = ()
         commands: tuple[str, ...] = ()
         if error is None:
-            diff = tuple(diff_lines(rendered.platform, text, rendered.text))
-            commands = remediate(rendered.platform, text, rendered.text).commands
+            diff, commands = _compare(rendered.platform, text, rendered.text)
         devices.append(
             DeviceDiff(
                 rendered.node,
@@ -443,7 +454,7 @@ def _plan(
             )
         )
     if changed:
-        verdict = _gate(inventory, out.before, out.after, {r.node: r.text for r in changed})
+        verdict = _gate(inventory, before, out.after, {r.node: r.text for r in changed})
     else:  # nothing changes on any device: nothing for the gate to judge
         from security.policy import Verdict
 
