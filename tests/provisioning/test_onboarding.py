@@ -508,6 +508,42 @@ def test_cli_scope_is_checked_before_anything_is_planned(run: Run, city: Any) ->
     assert whole.exit_code == 1 and "of the whole city is refused" in whole.output
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_cli_gate_refusal_prints_the_rule_and_lines_and_exits_1(
+    run: Run, city: Any, fleet: DeviceFleet
+) -> None:
+    with transaction(city.sessions) as session:
+        session.add(
+            Zone(
+                code="ZW-LEAK",
+                name="串通公用区的专网",
+                kind="private",
+                system="测试",
+                rd="65001:900",
+                import_targets="65001:100",
+                export_targets="65001:900",
+            )
+        )
+    _point(city, fleet, "411303003")
+    before = _snapshot(city)
+    args = ("onboard", "--department", "411303003-CZS", "--at", "411303003", "--zones", "ZW-LEAK")
+    result = run(*args, "--dry-run")
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    verdict = lines.index(next(x for x in lines if x.startswith("verdict: refused")))
+    assert lines[verdict + 1] == (
+        "  zone-isolation 4113: vpn-instance/VRF ZW-LEAK imports route target 65001:100 "
+        "of ZW-GGQ: it joins two zones"
+    )
+    refused = [x for x in lines[verdict + 1 :] if x.startswith("  zone-isolation ")]
+    assert {x.split()[1] for x in refused} == {"4113:", "411303:", "411303003:"}
+    assert any("65001:100" in x and x.startswith("    4113") for x in lines[verdict + 2 :])
+    doc = json.loads(run(*args, "--dry-run", "--json").output)
+    assert doc["allowed"] is False
+    assert [v["invariant"] for v in doc["verdict"]["introduced"]] == ["zone-isolation"] * 3
+    assert _snapshot(city) == before
+
+
 @given(st.lists(st.text(max_size=12), max_size=5))
 @settings(max_examples=300, deadline=None)
 def test_parse_zones_accepts_or_names_the_problem(words: list[str]) -> None:
