@@ -51,7 +51,7 @@ def _guarded(ctx: click.Context, call: Any) -> Any:
 
 def _setup(ctx: click.Context) -> tuple[Inventory, Backups]:
     from .backup import Backups, backup_key
-    from .store import upgrade
+    from .schema import upgrade
 
     inv: Inventory = component(ctx, "inventory")
     inv.ensure_schema()

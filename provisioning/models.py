@@ -1,17 +1,19 @@
-"""Database tables of provisioning (configuration backups), with their own metadata and
-Alembic history (``provisioning/migrations``, version table ``alembic_version_provisioning``).
+"""Database tables of provisioning, with their own metadata and Alembic history.
 
-Rows refer to nodes by their stable codes, not by foreign keys, so the inventory never
-depends on provisioning. A backup's text holds device secrets: it is stored encrypted
-(Fernet, the inventory's secret key) and identified by a keyed digest (HMAC-SHA256), never
-in clear.
+Provisioning keeps its tables beside the inventory's in the same database but
+owns them: its own declarative :class:`Base`, its own migrations
+(``provisioning/migrations``, version table ``alembic_version_provisioning``).
+Rows refer to inventory objects by their stable codes, not by foreign keys, so
+the inventory never depends on provisioning. A backup's text holds device
+secrets: it is stored encrypted (Fernet, the inventory's secret key) and
+identified by a keyed digest (HMAC-SHA256), never in clear.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from inventory.models import NAMING  # one naming convention for every table
@@ -41,3 +43,25 @@ class ConfigVersion(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: The last backup that found this same text.
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CoverageSnapshot(Base):
+    """Coverage of one group (a county or a level) on one day; one row per day and group."""
+
+    __tablename__ = "provisioning_coverage_snapshots"
+    __table_args__ = (
+        UniqueConstraint("day", "grouping", "group_key", name="uq_provisioning_coverage_day_group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    #: ``county`` or ``level``
+    grouping: Mapped[str] = mapped_column(String(16))
+    #: the county's code (``city`` for the city's own nodes) or the level
+    group_key: Mapped[str] = mapped_column(String(64))
+    group_name: Mapped[str] = mapped_column(String(200))
+    nodes_planned: Mapped[int] = mapped_column(Integer)
+    nodes_connected: Mapped[int] = mapped_column(Integer)
+    departments_planned: Mapped[int] = mapped_column(Integer)
+    departments_connected: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(DateTime)

@@ -79,6 +79,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Running configurations: versioned backups.",
     ),
     "drift": ("provisioning.backup_cli", "drift_cmd", "Latest backup vs intended, per device."),
+    "onboard": (
+        "provisioning.onboard_cli",
+        "onboard_cli",
+        "Onboard a department at a node, or one kind at many nodes (a wave).",
+    ),
+    "coverage": (
+        "provisioning.coverage_cli",
+        "coverage_cli",
+        "Planned vs connected nodes and departments per county and level, with history.",
+    ),
 }
 
 

@@ -25,7 +25,7 @@ def serve_cmd(ctx: click.Context, host: str, port: int, threads: int) -> None:
     app = ctx.meta["egovnet.app"]()
     monitoring = load("monitoring")
     monitoring.ensure_schema()
-    from provisioning.store import upgrade as upgrade_provisioning
+    from provisioning.schema import upgrade as upgrade_provisioning
 
     upgrade_provisioning(load("inventory").engine)
     if load("inventory").accounts.count() == 0:

@@ -14,7 +14,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    """Run the migrations on the engine handed over by :func:`provisioning.store.upgrade`."""
+    """Run the migrations on the engine handed over by :func:`provisioning.schema.upgrade`."""
     engine = config.attributes.get("engine")
     if engine is None:
         engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")

@@ -27,7 +27,7 @@ from inventory.service import ManagementAccess
 from lab.devices import DeviceFleet
 from lab.model import LabNetwork
 from provisioning.backup import Backups, normalized
-from provisioning.store import upgrade
+from provisioning.schema import upgrade
 
 Run = Callable[..., Result]
 DEVICES = {"411302001": "huawei_vrp5", "411302002": "h3c_comware7", "411303002": "cisco_ios"}

@@ -1,5 +1,9 @@
-"""Provisioning's own schema: Alembic history in ``provisioning/migrations``, version table
-``alembic_version_provisioning`` (beside the inventory's and monitoring's)."""
+"""Provisioning's own tables: Alembic history in ``provisioning/migrations``.
+
+Version table ``alembic_version_provisioning``, beside the inventory's and
+monitoring's; :func:`upgrade` is called where the application upgrades its
+schemas (``web.serve``, ``web.demo``) and by the commands that use the tables.
+"""
 
 from __future__ import annotations
 
