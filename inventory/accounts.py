@@ -68,6 +68,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "users.read": frozenset({Role.ADMIN, Role.AUDITOR}),
     "users.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.ADMIN, Role.AUDITOR}),
+    "findings.read": ALL_ROLES,
+    "findings.manage": frozenset({Role.ADMIN, Role.SECURITY}),
 }
 
 #: permissions whose check takes a node: a scoped account has them only inside its subtree

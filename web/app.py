@@ -22,8 +22,10 @@ from flask_wtf.csrf import CSRFProtect
 
 from inventory.service import Inventory
 from monitoring.service import Monitoring
+from security.service import Security
 
 from .config import load_config
+from .devices import fetch_running
 from .security import DbSessionInterface, install, public
 
 LANGUAGES = ("zh_CN", "en")
@@ -86,7 +88,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         intervals=config.monitoring.intervals,
         alarms=config.monitoring.alarms,
     )
-    app.extensions["egovnet"] = {"config": config, "inventory": inventory, "monitoring": monitoring}
+    security = Security(
+        inventory,
+        config.security,
+        fetch_running=fetch_running,
+        counts=lambda: monitoring.writer() if monitoring.influx is not None else None,
+    )
+    app.extensions["egovnet"] = {
+        "config": config,
+        "inventory": inventory,
+        "monitoring": monitoring,
+        "security": security,
+    }
 
     app.session_interface = DbSessionInterface(
         inventory,

@@ -73,6 +73,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "audit": ("inventory.accounts_cli", "audit_cli", "The append-only, hash-chained audit log."),
     "serve": ("web.serve", "serve_cmd", "Serve the web console (waitress)."),
+    "campaign": ("security.campaign_cli", "campaign_cli", "Scheduled security campaigns."),
+    "findings": ("security.campaign_cli", "findings_cli", "Security findings: lifecycle, export."),
 }
 
 
