@@ -1,0 +1,193 @@
+"""Campaigns over the lab city: baseline over real SSH, probes against real SNMP agents and ports.
+
+The lab's configurations are not hardened, so a clean run already has baseline
+findings; the test injects one violating line over SSH and expects exactly one
+new finding, with its owning department, then fixes the device and expects the
+re-check to verify it.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from campaign_lab import DEPARTMENTS, PUBLIC_NODE, CampaignLab, campaign_lab
+from flask import Flask
+from monitor_lab import ssh_config
+
+from inventory.audit import Actor
+from web.app import create_app
+
+SECURITY = Actor("sec", "security")
+TOWN = "411302001"  # Comware 7
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CampaignLab]:
+    with campaign_lab(tmp_path_factory.mktemp("campaign-lab")) as running:
+        yield running
+
+
+def make_app(lab: CampaignLab, root: Path, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> Flask:
+    for key in [k for k in __import__("os").environ if k.startswith("EGOVNET_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("EGOVNET_INSTANCE", str(root / "instance"))
+    app = create_app({**lab.overrides(root), **extra})
+    lab.load(app.extensions["egovnet"]["inventory"], root)
+    app.extensions["egovnet"]["security"].ensure_schema()
+    return app
+
+
+def by_identity(security: Any) -> dict[tuple[str, str | None, str], Any]:
+    return {(f.check, f.node, f.key): f for f in security.findings.list()}
+
+
+def test_baseline_campaign_finds_the_injected_line_and_verifies_the_fix(
+    lab: CampaignLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(lab, tmp_path, monkeypatch)
+    security = app.extensions["egovnet"]["security"]
+    security.campaigns.create("baseline", "baseline", "county:411302", None, SECURITY)
+
+    first = security.campaigns.run("baseline")
+    assert (first.total, first.done, first.errors) == (3, 3, 0)
+    before = by_identity(security)
+    assert before  # the lab's configurations are not hardened
+    assert all(f.department == DEPARTMENTS[f.node] for f in before.values())
+    assert not any(f.check == "B1" and f.node == TOWN for f in before.values())
+
+    ssh_config(lab.fleet, TOWN, ["system-view", "telnet server enable", "return"])
+    second = security.campaigns.run("baseline")
+    after = by_identity(security)
+    new = {k: f for k, f in after.items() if k not in before}
+    assert [(f.check, f.node, f.department, f.severity) for f in new.values()] == [
+        ("B1", TOWN, "411302001-SFS", "high")
+    ]
+    (injected,) = new.values()
+    assert injected.key == "the Telnet server is enabled"
+    assert [e["text"] for e in injected.evidence] == ["telnet server enable"]
+    assert injected.fix and "undo telnet server enable" in injected.fix
+    # the re-run added no duplicate: every earlier finding was seen again, still open
+    assert len(after) == len(before) + 1
+    assert all(after[k].seen_count == 2 and after[k].state == "open" for k in before)
+    assert second.id != first.id
+
+    security.findings.transition(injected.id, "fix", SECURITY)
+    ssh_config(lab.fleet, TOWN, ["system-view", "undo telnet server enable", "return"])
+    security.campaigns.run("baseline")
+    final = by_identity(security)
+    assert final[("B1", TOWN, injected.key)].state == "verified"
+    assert all(final[k].state == "open" for k in before)
+
+    # the violation comes back: the verified finding reopens (same row)
+    ssh_config(lab.fleet, TOWN, ["system-view", "telnet server enable", "return"])
+    security.campaigns.run("baseline")
+    again = security.findings.get(injected.id)
+    assert (again.state, again.reopened) == ("open", 1)
+    assert len(by_identity(security)) == len(before) + 1
+    ssh_config(lab.fleet, TOWN, ["system-view", "undo telnet server enable", "return"])
+
+
+class Listener:
+    """A real TCP service on 127.0.0.1: Telnet option negotiation or an HTTP status line."""
+
+    def __init__(self, greeting: bytes | None, reply: bytes | None) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.greeting, self.reply = greeting, reply
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                if self.greeting:
+                    conn.sendall(self.greeting)
+                if self.reply:
+                    conn.settimeout(2)
+                    try:
+                        conn.recv(1024)
+                        conn.sendall(self.reply)
+                    except OSError:
+                        pass
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the thread
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(5)
+
+
+def test_probes_find_default_community_telnet_and_http(
+    lab: CampaignLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telnet = Listener(b"\xff\xfd\x18\xff\xfd\x20login: ", None)  # IAC DO TTYPE, IAC DO TSPEED
+    http = Listener(None, b"HTTP/1.0 200 OK\r\nServer: lab\r\n\r\n")
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never speaks: not Telnet
+    try:
+        app = make_app(
+            lab,
+            tmp_path,
+            monkeypatch,
+            **{
+                "security.probe_telnet_port": telnet.port,
+                "security.probe_http_port": http.port,
+                "security.probe_timeout": 1.0,
+            },
+        )
+        security = app.extensions["egovnet"]["security"]
+        security.campaigns.create(
+            "probes", "probe.snmp_default,probe.telnet,probe.http", "all", "0 3 * * *", SECURITY
+        )
+        run = security.campaigns.run("probes")
+        assert (run.total, run.errors) == (12, 3)  # 4 nodes x 3 checks; 4113 has no address
+        found = security.findings.list()
+        snmp = [f for f in found if f.check == "probe.snmp_default"]
+        assert [(f.node, f.evidence["community"], f.evidence["version"]) for f in snmp] == [
+            (PUBLIC_NODE, "public", "v2c")
+        ]
+        assert snmp[0].department == DEPARTMENTS[PUBLIC_NODE]
+        assert "Huawei" in snmp[0].evidence["sysDescr"]
+        for check, port in (("probe.telnet", telnet.port), ("probe.http", http.port)):
+            hits = sorted(f.node for f in found if f.check == check)
+            assert hits == sorted(DEPARTMENTS), check
+            assert {f.key for f in found if f.check == check} == {f"127.0.0.1:{port}"}
+        errors = [t for t in security.campaigns.targets(run.id) if t["state"] == "error"]
+        assert [(t["check"], t["node"], t["error"]) for t in errors] == [
+            (check, "4113", "4113: no management address")
+            for check in ("probe.snmp_default", "probe.telnet", "probe.http")
+        ]
+
+        # the services go away (a silent port instead of Telnet): the re-check verifies
+        telnet.close()
+        http.close()
+        monkeypatch.setenv("EGOVNET_SECURITY_PROBE_TELNET_PORT", str(silent.getsockname()[1]))
+        app2 = create_app(
+            {
+                **lab.overrides(tmp_path),
+                "database.url": app.extensions["egovnet"]["inventory"].settings.database_url,
+                "secret.key": app.extensions["egovnet"]["inventory"].settings.secret_key,
+                "security.probe_http_port": http.port,
+                "security.probe_timeout": 1.0,
+            }
+        )
+        security2 = app2.extensions["egovnet"]["security"]
+        security2.campaigns.run("probes")
+        states = {(f.check, f.node): f.state for f in security2.findings.list()}
+        expected = {key: "verified" for key in states if key[0] != "probe.snmp_default"}
+        expected[("probe.snmp_default", PUBLIC_NODE)] = "open"
+        assert states == expected
+    finally:
+        telnet.close()
+        http.close()
+        silent.close()
