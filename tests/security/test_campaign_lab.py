@@ -191,3 +191,126 @@ def test_probes_find_default_community_telnet_and_http(
         telnet.close()
         http.close()
         silent.close()
+
+
+def _egovnet_env(app: Flask, root: Path, **extra: str) -> dict[str, str]:
+    import os
+
+    settings = app.extensions["egovnet"]["inventory"].settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
+    env.update(
+        EGOVNET_INSTANCE=str(root / "instance"),
+        EGOVNET_DATABASE_URL=settings.database_url,
+        EGOVNET_SECRET_KEY=settings.secret_key or "",
+        **extra,
+    )
+    return env
+
+
+def test_a_run_killed_by_sigkill_resumes_where_it_stopped(
+    lab: CampaignLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    app = make_app(lab, tmp_path, monkeypatch)
+    security = app.extensions["egovnet"]["security"]
+    campaign = security.campaigns.create("resume", "baseline", "county:411302", None, SECURITY)
+    egovnet = str(Path(sys.executable).with_name("egovnet"))
+    env = _egovnet_env(app, tmp_path, EGOVNET_SECURITY_CAMPAIGN_WIDTH="1")
+    proc = subprocess.Popen(  # noqa: S603 - our own command
+        [egovnet, "campaign", "run", "resume"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    done: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        runs = security.campaigns.runs(campaign.id)
+        if runs:
+            done = [t for t in security.campaigns.targets(runs[0].id) if t["state"] == "done"]
+            if done:
+                break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+    (run,) = security.campaigns.runs(campaign.id)
+    assert run.state == "running"
+    before = {t["node"]: t for t in security.campaigns.targets(run.id) if t["state"] == "done"}
+    assert 1 <= len(before) < 3
+    findings_before = {f.id: f.seen_count for f in security.findings.list()}
+
+    resumed = subprocess.run(  # noqa: S603 - our own command
+        [egovnet, "campaign", "run", "resume"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"run {run.id}: 3/3 targets, 0 error(s)" in resumed.stdout
+    assert "resumed 1x" in resumed.stdout
+    (finished,) = security.campaigns.runs(campaign.id)
+    assert (finished.id, finished.state, finished.resumed) == (run.id, "done", 1)
+    after = {t["node"]: t for t in security.campaigns.targets(run.id)}
+    for node, target in before.items():
+        assert after[node]["done_at"] == target["done_at"], node  # not redone
+    assert all(t["state"] == "done" for t in after.values())
+    # the nodes checked before the kill were not checked again: their findings seen once
+    for f in security.findings.list():
+        if f.node in before:
+            assert findings_before[f.id] == f.seen_count == 1
+        else:
+            assert f.seen_count == 1
+
+
+def test_the_scheduler_runs_a_once_campaign_from_the_persistent_job_store(
+    lab: CampaignLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from sqlalchemy import text
+
+    app = make_app(lab, tmp_path, monkeypatch)
+    security = app.extensions["egovnet"]["security"]
+    once = security.campaigns.create(
+        "once", "probe.snmp_default", f"node:{PUBLIC_NODE}", None, SECURITY
+    )
+    nightly = security.campaigns.create(
+        "nightly", "probe.telnet", "level:township", "0 3 * * *", SECURITY
+    )
+    with security.findings.engine.connect() as conn:
+        stored = dict(
+            conn.execute(text("SELECT id, next_run_time FROM security_apscheduler_jobs")).all()
+        )
+    assert set(stored) == {f"campaign-{once.id}", f"campaign-{nightly.id}"}
+    jobs = security.campaigns.jobs()
+    assert jobs[nightly.id] is not None and (jobs[nightly.id].hour, jobs[nightly.id].minute) == (
+        3,
+        0,
+    )
+
+    egovnet = str(Path(sys.executable).with_name("egovnet"))
+    proc = subprocess.Popen(  # noqa: S603 - our own command
+        [egovnet, "campaign", "scheduler"],
+        env=_egovnet_env(app, tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not security.campaigns.runs(once.id):
+            time.sleep(0.2)
+        while time.monotonic() < deadline and security.campaigns.runs(once.id)[-1].state != "done":
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    (run,) = security.campaigns.runs(once.id)
+    assert (run.state, run.trigger, run.found) == ("done", "schedule", 1), out
+    assert security.campaigns.runs(nightly.id) == []
+    assert set(security.campaigns.jobs()) == {nightly.id}  # the once job is gone
