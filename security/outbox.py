@@ -80,7 +80,7 @@ def alarm_message(alarm: Mapping[str, Any], event: str, settings: SecuritySettin
             "node": alarm.get("node"),
             "department": ",".join(departments) if departments else None,
             "severity": alarm.get("severity"),
-            "object": alarm.get("object_key"),
+            "object": alarm.get("object") or alarm.get("object_key"),
         },
     )
     return format_message(
@@ -190,3 +190,22 @@ class Outbox:
                 stats.sent += len(batch)
         stats.pending = self.pending()
         return stats
+
+
+class SyslogAlarmNotifier:
+    """A monitoring alarm notifier (``send(event)``) that forwards alarms as syslog.
+
+    Duck-typed on monitoring's ``AlarmEvent`` (``kind``, ``alarm.to_json()``):
+    security does not import monitoring; the composition root adds it to the
+    alarm evaluator's notifiers. The alarm is queued first, then delivery is
+    tried; a collector that is down keeps it queued for the next retry.
+    """
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    def send(self, event: Any) -> None:
+        self.outbox.enqueue_alarm(event.alarm.to_json(), str(event.kind))
+        stats = self.outbox.deliver()
+        if stats.failed:
+            log.warning("syslog: alarm %s queued, collector unreachable", event.alarm.id)
