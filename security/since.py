@@ -29,7 +29,10 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     value = text.strip()
     span = _SPAN.match(value)
     if span:
-        moment = (now or datetime.now(UTC)) - timedelta(**{_UNITS[span[2]]: int(span[1])})
+        try:
+            moment = (now or datetime.now(UTC)) - timedelta(**{_UNITS[span[2]]: int(span[1])})
+        except OverflowError:
+            raise ValueError(f"{text!r}: reaches before year 1") from None
         return moment.astimezone(UTC)
     try:
         parsed = datetime.fromisoformat(value)
@@ -39,4 +42,7 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=TZ)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r}: out of range") from None
