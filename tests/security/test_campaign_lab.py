@@ -9,13 +9,12 @@ re-check to verify it.
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from campaign_lab import DEPARTMENTS, PUBLIC_NODE, CampaignLab, campaign_lab
+from campaign_lab import DEPARTMENTS, PUBLIC_NODE, CampaignLab, Listener, campaign_lab
 from flask import Flask
 from monitor_lab import ssh_config
 
@@ -90,42 +89,6 @@ def test_baseline_campaign_finds_the_injected_line_and_verifies_the_fix(
     assert (again.state, again.reopened) == ("open", 1)
     assert len(by_identity(security)) == len(before) + 1
     ssh_config(lab.fleet, TOWN, ["system-view", "undo telnet server enable", "return"])
-
-
-class Listener:
-    """A real TCP service on 127.0.0.1: Telnet option negotiation or an HTTP status line."""
-
-    def __init__(self, greeting: bytes | None, reply: bytes | None) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.greeting, self.reply = greeting, reply
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
-
-    def serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                if self.greeting:
-                    conn.sendall(self.greeting)
-                if self.reply:
-                    conn.settimeout(2)
-                    try:
-                        conn.recv(1024)
-                        conn.sendall(self.reply)
-                    except OSError:
-                        pass
-
-    def close(self) -> None:
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the thread
-        except OSError:
-            pass
-        self.sock.close()
-        self.thread.join(5)
 
 
 def test_probes_find_default_community_telnet_and_http(
@@ -221,7 +184,7 @@ def test_a_run_killed_by_sigkill_resumes_where_it_stopped(
     campaign = security.campaigns.create("resume", "baseline", "county:411302", None, SECURITY)
     egovnet = str(Path(sys.executable).with_name("egovnet"))
     env = _egovnet_env(app, tmp_path, EGOVNET_SECURITY_CAMPAIGN_WIDTH="1")
-    proc = subprocess.Popen(  # noqa: S603 - our own command
+    proc = subprocess.Popen(
         [egovnet, "campaign", "run", "resume"],
         env=env,
         stdout=subprocess.PIPE,
@@ -245,7 +208,7 @@ def test_a_run_killed_by_sigkill_resumes_where_it_stopped(
     assert 1 <= len(before) < 3
     findings_before = {f.id: f.seen_count for f in security.findings.list()}
 
-    resumed = subprocess.run(  # noqa: S603 - our own command
+    resumed = subprocess.run(
         [egovnet, "campaign", "run", "resume"], env=env, capture_output=True, text=True, timeout=120
     )
     assert resumed.returncode == 0, resumed.stderr
@@ -294,7 +257,7 @@ def test_the_scheduler_runs_a_once_campaign_from_the_persistent_job_store(
     )
 
     egovnet = str(Path(sys.executable).with_name("egovnet"))
-    proc = subprocess.Popen(  # noqa: S603 - our own command
+    proc = subprocess.Popen(
         [egovnet, "campaign", "scheduler"],
         env=_egovnet_env(app, tmp_path),
         stdout=subprocess.PIPE,

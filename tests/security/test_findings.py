@@ -26,7 +26,7 @@ departments:
 - {code: 411302001-SFS, name: 东关街道司法所, level: township, node: '411302001'}
 - {code: 411302001-BMFW, name: 东关街道便民服务中心, level: township, node: '411302001'}
 """
-PASSWORD = "correct horse 17"  # noqa: S105 - a test account
+PASSWORD = "correct horse 17"
 
 
 def rec(key: str, node: str | None = "411302001", **extra: Any) -> dict[str, Any]:
@@ -114,7 +114,7 @@ def test_lifecycle_to_verified_and_reopen(security: Any, inventory: Any) -> None
 def test_transitions_need_findings_manage(security: Any) -> None:
     (fid,) = record(security, [rec("public")]).new
     for role in ("operator", "engineer", "auditor"):
-        with pytest.raises(NotAllowed, match="lacks findings.manage"):
+        with pytest.raises(NotAllowed, match=r"lacks findings\.manage"):
             security.findings.transition(fid, "ack", Actor("x", role))
     assert security.findings.get(fid).state == "open"
     assert security.findings.transition(fid, "ack", Actor("root", "admin")).state == "acknowledged"

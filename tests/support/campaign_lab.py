@@ -10,8 +10,10 @@ Imported as a top-level module (pytest puts this folder on sys.path).
 from __future__ import annotations
 
 import dataclasses
+import socket
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,3 +110,37 @@ def campaign_lab(state_dir: Path) -> Iterator[CampaignLab]:
             yield CampaignLab(network, fleet, ssh, {c: e.port for c, e in endpoints.items()})
     finally:
         fleet.stop()
+
+
+class Listener:
+    """A real TCP service on 127.0.0.1: Telnet option negotiation or an HTTP status line."""
+
+    def __init__(self, greeting: bytes | None, reply: bytes | None) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.greeting, self.reply = greeting, reply
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                if self.greeting:
+                    conn.sendall(self.greeting)
+                if self.reply:
+                    conn.settimeout(2)
+                    try:
+                        conn.recv(1024)
+                        conn.sendall(self.reply)
+                    except OSError:
+                        pass
+
+    def close(self) -> None:
+        with suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the thread
+        self.sock.close()
+        self.thread.join(5)

@@ -64,7 +64,7 @@ class Rsyslog:
         self.root.mkdir(parents=True, exist_ok=True)
         conf = self.root / "rsyslog.conf"
         conf.write_text(CONFIG.format(root=self.root, tcp=self.tcp, udp=self.udp), encoding="utf-8")
-        self.proc = subprocess.Popen(  # noqa: S603 - the Debian binary with our config
+        self.proc = subprocess.Popen(
             [binary, "-n", "-f", str(conf), "-i", str(self.root / "rsyslogd.pid")],
             stdout=subprocess.DEVNULL,
             stderr=(self.root / "stderr.log").open("wb"),
