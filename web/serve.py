@@ -25,6 +25,7 @@ def serve_cmd(ctx: click.Context, host: str, port: int, threads: int) -> None:
     app = ctx.meta["egovnet.app"]()
     monitoring = load("monitoring")
     monitoring.ensure_schema()
+    load("security").ensure_schema()
     if load("inventory").accounts.count() == 0:
         click.echo(
             "note: no account exists yet: create one with 'egovnet users add NAME --role admin'"
