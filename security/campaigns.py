@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select
@@ -56,6 +58,36 @@ JOB_TABLE = "security_apscheduler_jobs"
 MEASUREMENT = "security_findings"
 
 
+#: who works on a run: this host and process
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+#: a run owned by another host is taken over when its owner was silent this long
+STALE_AFTER = timedelta(minutes=10)
+
+
+def _lease_holder(owner: str | None, heartbeat: datetime | None) -> str | None:
+    """Who still works on an unfinished run (None: nobody, it may be resumed).
+
+    On this host the owner's pid tells (a killed process is gone at once);
+    another host's run is free once its heartbeat is older than STALE_AFTER.
+    """
+    if not owner:
+        return None
+    host, _, pid = owner.rpartition(":")
+    if owner == OWNER:
+        return None
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return f"process {pid}"
+        return f"process {pid}"
+    if heartbeat is None or datetime.now(UTC) - heartbeat > STALE_AFTER:
+        return None
+    return f"{owner}, last heard {heartbeat.isoformat()}"
+
+
 class CampaignError(SecurityError):
     """A campaign cannot be created or run as asked (names the field)."""
 
@@ -65,7 +97,9 @@ class CountSink(Protocol):
 
     def add(self, point: str) -> None: ...
 
-    def flush(self) -> bool: ...
+    def close(self) -> None:
+        """Send what is queued (a writer keeps what it cannot send) and let go."""
+        ...
 
 
 def parse_cron(text: str) -> CronTrigger:
@@ -338,7 +372,14 @@ class CampaignService:
                 .with_for_update()
             ).scalar_one_or_none()
             if unfinished is not None:
+                busy = _lease_holder(unfinished.owner, _aware(unfinished.heartbeat_at))
+                if busy is not None:
+                    raise CampaignError(
+                        f"campaign {campaign.name}: run {unfinished.id} is in progress ({busy})"
+                    )
                 unfinished.resumed += 1
+                unfinished.owner = OWNER
+                unfinished.heartbeat_at = datetime.now(UTC)
                 return unfinished.id, True
             codes = select_nodes(parse_scope(campaign.scope), nodes)
             run = CampaignRun(
@@ -347,6 +388,8 @@ class CampaignService:
                 trigger=trigger,
                 started_at=datetime.now(UTC),
                 resumed=0,
+                owner=OWNER,
+                heartbeat_at=datetime.now(UTC),
             )
             session.add(run)
             session.flush()
@@ -420,6 +463,7 @@ class CampaignService:
             assert run is not None  # noqa: S101 - created above
             run.state = "done"
             run.finished_at = datetime.now(UTC)
+            run.owner = None
         self._after_run()
         return self.run_view(run_id)
 
@@ -447,6 +491,9 @@ class CampaignService:
                 except SecurityError as exc:
                     error = str(exc)
                     records = None
+            run = session.get(CampaignRun, run_id)
+            if run is not None:
+                run.heartbeat_at = datetime.now(UTC)
             target.state = "error" if error is not None else "done"
             target.error = error
             target.found = len(records) if records is not None else 0
@@ -460,7 +507,7 @@ class CampaignService:
             try:
                 for line in count_lines(self.store.counts(), time.time_ns()):
                     sink.add(line)
-                sink.flush()
+                sink.close()
             except Exception as exc:
                 log.warning("writing finding counts failed: %s", exc)
         if self.outbox is not None and self.settings.collectors:

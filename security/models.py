@@ -57,6 +57,9 @@ class CampaignRun(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resumed: Mapped[int] = mapped_column(Integer, default=0)
+    #: ``host:pid`` of the process working on the run, and when it last finished a target
+    owner: Mapped[str | None] = mapped_column(String(300))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RunTarget(Base):

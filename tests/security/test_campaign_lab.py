@@ -19,6 +19,7 @@ from flask import Flask
 from monitor_lab import ssh_config
 
 from inventory.audit import Actor
+from security.campaigns import CampaignError
 from web.app import create_app
 
 SECURITY = Actor("sec", "security")
@@ -199,6 +200,9 @@ def test_a_run_killed_by_sigkill_resumes_where_it_stopped(
             if done:
                 break
         time.sleep(0.05)
+    # while the process works on the run, nobody else may take it
+    with pytest.raises(CampaignError, match=rf"run \d+ is in progress \(process {proc.pid}\)"):
+        security.campaigns.run("resume")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
