@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from inventory.db import transaction
 
-from .checks import CHECKS, CheckContext, FetchRunning, parse_checks
+from .checks import CHECKS, NETWORK, CheckContext, FetchRunning, parse_checks
 from .errors import SecurityError
 from .findings import FindingStore, _aware
 from .models import Campaign, CampaignRun, RunTarget
@@ -434,9 +434,10 @@ class CampaignService:
         for check, node in pending:
             by_check.setdefault(check, []).append(node)
         for check, codes in by_check.items():
-            for start in range(0, len(codes), width):
-                batch = [c for c in codes[start : start + width] if c in nodes]
-                for code in codes[start : start + width]:
+            step = len(codes) if CHECKS[check].network_wide else width
+            for start in range(0, len(codes), max(step, 1)):
+                batch = [c for c in codes[start : start + step] if c in nodes]
+                for code in codes[start : start + step]:
                     if code not in nodes:
                         self._finish_target(
                             run_id, check, code, None, f"{code}: no longer in the inventory", nodes
@@ -449,6 +450,9 @@ class CampaignService:
                 except Exception as exc:
                     outcomes = [(code, exc) for code in batch]
                 for code, outcome in outcomes:
+                    if code == NETWORK:
+                        self._record_network(check, outcome, nodes)
+                        continue
                     error = None
                     if isinstance(outcome, Exception):
                         error = str(outcome) or type(outcome).__name__
@@ -466,6 +470,18 @@ class CampaignService:
             run.owner = None
         self._after_run()
         return self.run_view(run_id)
+
+    def _record_network(
+        self, check: str, outcome: Sequence[Any] | Exception, nodes: Mapping[str, NodeRef]
+    ) -> None:
+        """Network-wide findings of a check (no target row: they belong to no node)."""
+        if isinstance(outcome, Exception):
+            log.warning("%s: network-wide part failed: %s", check, outcome)
+            return
+        try:
+            self.store.record(check, None, outcome, nodes=nodes)
+        except SecurityError as exc:
+            log.warning("%s: network-wide findings refused: %s", check, exc)
 
     def _finish_target(
         self,

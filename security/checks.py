@@ -9,6 +9,10 @@ checking it. Other packages add their checks to :data:`CHECKS` at start-up
 - ``baseline``: the 等保 baseline B1-B13 on running configurations fetched
   over SSH by the ``fetch_running`` callable the composition root hands over
   (security never imports provisioning);
+- ``policy``: the four invariants of the extranet on the running
+  configurations of the whole scope, judged together against the inventory's
+  intent (roles, zones, links, blocks); network-wide violations are findings
+  without a node;
 - ``probe.snmp_default``: SNMP v1 and v2c GET of sysDescr with the default
   communities ``public`` and ``private`` against each management address (UDP);
 - ``probe.telnet`` and ``probe.http``: a TCP connect to the Telnet and HTTP
@@ -57,11 +61,18 @@ Outcome = list[FindingRecord] | Exception
 CheckFn = Callable[[CheckContext, Sequence[str]], Iterator[tuple[str, Outcome]]]
 
 
+#: the pseudo-node of network-wide findings (a network-wide check yields them under it)
+NETWORK = "*"
+
+
 @dataclass(frozen=True)
 class Check:
+    """A campaign check; a ``network_wide`` one gets every node of the scope in one batch."""
+
     name: str
     title: str
     run: CheckFn
+    network_wide: bool = False
 
 
 class ProbeError(Exception):
@@ -290,6 +301,58 @@ def _snmp_default(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str
     yield from zip(codes, asyncio.run(all_of()), strict=True)
 
 
+# -- policy on the running network -------------------------------------------------
+def _policy(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str, Outcome]]:
+    """The four invariants on the running configurations of the scope, judged together."""
+    from inventory.state import load_state
+
+    from .errors import SecurityError
+    from .model import parse_device
+    from .network import context_from_state
+    from .policy import NetworkModel, check_network
+
+    if ctx.fetch_running is None:
+        raise ProbeError("policy needs a fetch_running callable (none was configured)")
+    texts = ctx.fetch_running(ctx.inventory, list(codes), width=ctx.settings.campaign_width)
+    with ctx.inventory.sessions() as session:
+        state, _ = load_state(session)
+    model = NetworkModel(context_from_state(state, ctx.inventory.settings.ipam))
+    failed: dict[str, Exception] = {}
+    for code in codes:
+        text = texts.get(code, ProbeError(f"{code}: no configuration fetched"))
+        if isinstance(text, Exception):
+            failed[code] = text
+            continue
+        try:
+            model.devices[code] = parse_device(
+                text, ctx.nodes[code].platform, name=code, source=f"{code} running"
+            )
+        except SecurityError as exc:
+            failed[code] = exc
+    by_node: dict[str, list[FindingRecord]] = {code: [] for code in model.devices}
+    by_node[NETWORK] = []
+    for v in check_network(model).violations:
+        node = v.device if v.device in by_node else NETWORK
+        by_node[node].append(
+            FindingRecord(
+                check=f"policy.{v.invariant}",
+                severity="high",
+                node=None if node == NETWORK else node,
+                department=None,
+                key=v.why,
+                title=f"{v.invariant}: {v.why}",
+                evidence={
+                    "lines": [{"line": e.line, "text": e.text} for e in v.lines],
+                    "observations": list(v.observations),
+                },
+                fix=None,
+            )
+        )
+    for code in codes:
+        yield code, failed[code] if code in failed else by_node[code]
+    yield NETWORK, by_node[NETWORK]
+
+
 CHECKS: dict[str, Check] = {}
 
 
@@ -302,6 +365,14 @@ def register(check: Check) -> Check:
 
 
 register(Check("baseline", "等保 baseline B1-B13 on running configurations", _baseline))
+register(
+    Check(
+        "policy",
+        "the four invariants on the running configurations of the scope",
+        _policy,
+        network_wide=True,
+    )
+)
 register(
     Check(
         "probe.snmp_default",

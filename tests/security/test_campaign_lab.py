@@ -92,6 +92,38 @@ def test_baseline_campaign_finds_the_injected_line_and_verifies_the_fix(
     ssh_config(lab.fleet, TOWN, ["system-view", "undo telnet server enable", "return"])
 
 
+def test_policy_campaign_judges_the_running_network_together(
+    lab: CampaignLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(lab, tmp_path, monkeypatch)
+    security = app.extensions["egovnet"]["security"]
+    security.campaigns.create("policy", "policy", "county:411302", None, SECURITY)
+    first = security.campaigns.run("policy")
+    assert (first.total, first.done, first.errors) == (3, 3, 0)
+    before = by_identity(security)
+    # the inventory has no egress firewall: one network-wide finding, without a node
+    network = [f for f in before.values() if f.node is None]
+    assert [(f.check, f.key) for f in network] == [
+        ("policy.single-egress", "exactly one node must hold the egress-firewall role; found 0")
+    ]
+
+    breakout = "ip route-static 0.0.0.0 0 203.0.113.1"
+    ssh_config(lab.fleet, TOWN, ["system-view", breakout, "return"])
+    security.campaigns.run("policy")
+    new = [f for k, f in by_identity(security).items() if k not in before]
+    assert [(f.check, f.node, f.department) for f in new] == [
+        ("policy.single-egress", TOWN, "411302001-SFS")
+    ]
+    assert [e["text"] for e in new[0].evidence["lines"]] == [breakout]
+    assert "203.0.113.1" in new[0].key and "local internet breakout" in new[0].key
+
+    ssh_config(lab.fleet, TOWN, ["system-view", "undo " + breakout, "return"])
+    security.campaigns.run("policy")
+    after = by_identity(security)
+    assert after[("policy.single-egress", TOWN, new[0].key)].state == "verified"
+    assert all(after[k].state == "open" and after[k].seen_count == 3 for k in before)
+
+
 def test_probes_find_default_community_telnet_and_http(
     lab: CampaignLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
