@@ -37,7 +37,7 @@ def receiver(tmp_path: Path) -> Iterator[Rsyslog]:
     peer.stop()
 
 
-def security_for(tmp_path: Path, instance_path: Path, collectors: str) -> Any:
+def app_for(tmp_path: Path, instance_path: Path, collectors: str) -> Any:
     app = create_app(
         {"database.url": f"sqlite:///{tmp_path}/e.db", "security.syslog_collectors": collectors}
     )
@@ -45,9 +45,12 @@ def security_for(tmp_path: Path, instance_path: Path, collectors: str) -> Any:
     inventory.ensure_schema()
     (tmp_path / "city.yaml").write_text(BUNDLE, encoding="utf-8")
     inventory.import_path(tmp_path / "city.yaml")
-    security = app.extensions["egovnet"]["security"]
-    security.ensure_schema()
-    return security
+    app.extensions["egovnet"]["security"].ensure_schema()
+    return app
+
+
+def security_for(tmp_path: Path, instance_path: Path, collectors: str) -> Any:
+    return app_for(tmp_path, instance_path, collectors).extensions["egovnet"]["security"]
 
 
 def record(security: Any, records: list[dict[str, Any]]) -> Any:
@@ -148,7 +151,7 @@ def test_alarms_are_forwarded_too(receiver: Rsyslog, tmp_path: Path, instance_pa
     from monitoring.store import AlarmView
     from security.outbox import SyslogAlarmNotifier
 
-    security = security_for(tmp_path, instance_path, f"udp://127.0.0.1:{receiver.udp}")
+    app = app_for(tmp_path, instance_path, f"udp://127.0.0.1:{receiver.udp}")
     alarm = AlarmView(
         id=7,
         rule="link-down",
@@ -164,7 +167,10 @@ def test_alarms_are_forwarded_too(receiver: Rsyslog, tmp_path: Path, instance_pa
         started_at=datetime.now(UTC),
         ended_at=None,
     )
-    SyslogAlarmNotifier(security.outbox).send(AlarmEvent("raised", alarm))
+    # the composition root adds the forwarder to monitoring's alarm notifiers
+    evaluator = app.extensions["egovnet"]["monitoring"].alarm_evaluator()
+    (forwarder,) = [n for n in evaluator.notifiers if isinstance(n, SyslogAlarmNotifier)]
+    forwarder.send(AlarmEvent("raised", alarm))
     (line,) = receiver.lines("raw.log", 1)
     parsed = parse_message(line.encode())
     assert (parsed.msgid, parsed.severity) == ("ALARM", 2)
