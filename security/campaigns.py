@@ -445,10 +445,18 @@ class CampaignService:
                         finished += 1
                         if progress:
                             progress(check, code, finished, total, "no longer in the inventory")
+                if not batch:
+                    continue
                 try:
                     outcomes = list(CHECKS[check].run(ctx, batch))
                 except Exception as exc:
                     outcomes = [(code, exc) for code in batch]
+                answered = {code for code, _ in outcomes}
+                outcomes += [
+                    (code, RuntimeError(f"{check} gave no result for {code}"))
+                    for code in batch
+                    if code not in answered
+                ]
                 for code, outcome in outcomes:
                     if code == NETWORK:
                         self._record_network(check, outcome, nodes)

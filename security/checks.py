@@ -35,6 +35,8 @@ from .scope import NodeRef
 from .settings import SecuritySettings
 
 SYSDESCR = "1.3.6.1.2.1.1.1.0"
+#: the longest finding key the store takes (a longer reason is cut, deterministically)
+KEY_MAX = 500
 DEFAULT_COMMUNITIES = ("public", "private")
 
 
@@ -119,7 +121,7 @@ def _baseline(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str, Ou
                 severity=f.severity,
                 node=code,
                 department=f.department,
-                key=f.why,
+                key=f.why[:KEY_MAX],
                 title=f"{f.title}: {f.why}",
                 evidence=[{"line": e.line, "text": e.text} for e in f.evidence],
                 fix="\n".join(f.fix) or None,
@@ -339,7 +341,7 @@ def _policy(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str, Outc
                 severity="high",
                 node=None if node == NETWORK else node,
                 department=None,
-                key=v.why,
+                key=v.why[:KEY_MAX],
                 title=f"{v.invariant}: {v.why}",
                 evidence={
                     "lines": [{"line": e.line, "text": e.text} for e in v.lines],

@@ -216,3 +216,38 @@ def test_campaign_cli_create_list_show_and_bad_input(
     assert "probe.telnet 411302001 error: 411302001: no management address" in shown.output
     assert run("campaign", "show", "nope").exit_code == 1
     assert [r.action for r in security.inventory.audit.rows()] == ["campaign.create"]
+
+
+def test_a_failing_or_silent_check_costs_only_its_own_targets(security: Any) -> None:
+    from security.checks import CHECKS, Check, register
+
+    def partial(ctx: Any, codes: Any) -> Any:
+        for code in codes:
+            if code == "411302":
+                yield code, [rec("partial", node=code)]
+            elif code == "411303":
+                yield code, ValueError("device said no")
+        # 4113 and 411302001: no result at all
+
+    def broken(ctx: Any, codes: Any) -> Any:
+        raise OSError("the check itself crashed")
+        yield  # a generator
+
+    register(Check("test.partial", "yields for some nodes", partial))
+    register(Check("test.broken", "raises", broken))
+    try:
+        with pytest.raises(ValueError, match="registered already"):
+            register(Check("test.broken", "again", broken))
+        security.campaigns.create("mixed", "test.partial,test.broken", "all", None, SECURITY)
+        run = security.campaigns.run("mixed")
+        assert (run.state, run.total, run.done, run.errors, run.found) == ("done", 8, 8, 7, 1)
+        targets = {(t["check"], t["node"]): t for t in security.campaigns.targets(run.id)}
+        assert targets[("test.partial", "411302")]["state"] == "done"
+        assert targets[("test.partial", "411303")]["error"] == "device said no"
+        assert targets[("test.partial", "4113")]["error"] == "test.partial gave no result for 4113"
+        assert targets[("test.broken", "411302")]["error"] == "the check itself crashed"
+        (finding,) = security.findings.list()
+        assert (finding.check, finding.node, finding.county) == ("B7", "411302", "411302")
+    finally:
+        CHECKS.pop("test.partial", None)
+        CHECKS.pop("test.broken", None)
