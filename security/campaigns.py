@@ -8,7 +8,7 @@ campaign's unfinished run instead of starting a new one. Targets are checked
 in batches of ``security.campaign_width`` nodes (the baseline fetches that
 many configurations at once).
 
-Schedules use APScheduler 3 with a persistent ``SQLAlchemyJobStore`` in the
+Schedules (:mod:`security.schedule`) use APScheduler 3 with a persistent ``SQLAlchemyJobStore`` in the
 application database (table ``security_apscheduler_jobs``): a campaign with a
 crontab (five fields, in Asia/Shanghai time) runs at each match, a campaign
 ``--once`` runs once when the scheduler next runs. ``egovnet campaign
@@ -22,7 +22,6 @@ hands over, and queued syslog messages are delivered.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
@@ -45,7 +44,6 @@ from .scope import NodeRef, load_nodes, parse_scope, select_nodes
 from .settings import SecuritySettings
 
 if TYPE_CHECKING:
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.base import BaseScheduler
     from apscheduler.triggers.cron import CronTrigger
 
@@ -539,139 +537,21 @@ class CampaignService:
             if stats.failed:
                 log.warning("syslog: %d message(s) not delivered, kept for retry", stats.failed)
 
-    # -- scheduling ------------------------------------------------------------------
-    def _scheduler(self, *, blocking: bool = False) -> BaseScheduler:
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-        from apscheduler.schedulers.background import BackgroundScheduler
-        from apscheduler.schedulers.blocking import BlockingScheduler
-
-        from inventory.accounts import TZ
-
-        store = SQLAlchemyJobStore(engine=self.store.engine, tablename=JOB_TABLE)
-        cls = BlockingScheduler if blocking else BackgroundScheduler
-        return cls(
-            jobstores={"default": store},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-            timezone=TZ,
-        )
-
-    def _jobstore(self) -> tuple[BaseScheduler, SQLAlchemyJobStore]:
-        """The persistent job store, opened without running a scheduler."""
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-
-        scheduler = self._scheduler()
-        store = SQLAlchemyJobStore(engine=self.store.engine, tablename=JOB_TABLE)
-        store.start(scheduler, "default")
-        return scheduler, store
-
+    # -- scheduling (security.schedule) ------------------------------------------------
     def schedule(self, campaigns: Sequence[CampaignView] | None = None) -> None:
-        """Write the jobs of ``campaigns`` (default: all) to the persistent job store.
+        """Write the jobs of ``campaigns`` (default: all) to the persistent job store."""
+        from .schedule import write_jobs
 
-        A campaign run once already (``--once``) has no job any more.
-        """
-        from apscheduler.job import Job
-        from apscheduler.jobstores.base import JobLookupError
-        from apscheduler.triggers.date import DateTrigger
-
-        scheduler, store = self._jobstore()
-        now = datetime.now(UTC)
-        for c in self.all() if campaigns is None else campaigns:
-            job_id = f"campaign-{c.id}"
-            trigger: Any
-            if c.cron:
-                trigger = parse_cron(c.cron)
-            else:
-                runs = self.runs(c.id)
-                if runs and all(r.state == "done" for r in runs):
-                    with contextlib.suppress(JobLookupError):
-                        store.remove_job(job_id)
-                    continue
-                trigger = DateTrigger(run_date=c.created_at)
-            job = Job(
-                scheduler,
-                id=job_id,
-                func="security.campaigns:scheduled_run",
-                trigger=trigger,
-                executor="default",
-                args=[c.id],
-                kwargs={},
-                name=c.name,
-                misfire_grace_time=None,
-                coalesce=True,
-                max_instances=1,
-                next_run_time=trigger.get_next_fire_time(None, now),
-            )
-            if store.lookup_job(job_id) is None:
-                store.add_job(job)
-            else:
-                store.update_job(job)
+        write_jobs(self, self.all() if campaigns is None else campaigns)
 
     def jobs(self) -> dict[int, datetime | None]:
         """Campaign id -> next run time of its job in the store."""
-        _, store = self._jobstore()
-        return {
-            int(job.id.split("-", 1)[1]): job.next_run_time
-            for job in store.get_all_jobs()
-            if job.id.startswith("campaign-")
-        }
+        from .schedule import stored_jobs
+
+        return stored_jobs(self)
 
     def serve(self, *, blocking: bool = True) -> BaseScheduler:
         """Run the scheduler (foreground when ``blocking``); unfinished runs resume first."""
-        global _ACTIVE
-        _ACTIVE = self
-        with self.sessions() as session:
-            unfinished = (
-                session.execute(
-                    select(CampaignRun.campaign_id).where(CampaignRun.state == "running").distinct()
-                )
-                .scalars()
-                .all()
-            )
-        for campaign_id in unfinished:
-            scheduled_run(campaign_id)
-        self.schedule()
-        scheduler = self._scheduler(blocking=blocking)
-        if self.outbox is not None and self.settings.collectors:
-            scheduler.add_job(
-                "security.campaigns:deliver_outbox",
-                trigger="interval",
-                seconds=self.settings.syslog_retry_seconds,
-                id="security-syslog-outbox",
-                replace_existing=True,
-            )
-        scheduler.start()
-        return scheduler
+        from .schedule import serve
 
-
-#: the service whose scheduler runs (APScheduler stores jobs by a textual reference)
-_ACTIVE: CampaignService | None = None
-
-
-def deliver_outbox() -> None:
-    """The job that retries queued syslog messages."""
-    service = _ACTIVE
-    if service is not None and service.outbox is not None:
-        stats = service.outbox.deliver()
-        if stats.failed:
-            log.warning("syslog: %d message(s) not delivered, kept for retry", stats.failed)
-
-
-def scheduled_run(campaign_id: int) -> None:
-    """The job function of a scheduled campaign."""
-    service = _ACTIVE
-    if service is None:
-        log.error("campaign %d: no campaign service is active in this process", campaign_id)
-        return
-    try:
-        view = service.run(campaign_id, trigger="schedule")
-        log.info(
-            "campaign %d run %d: %d/%d targets, %d errors, %d found",
-            campaign_id,
-            view.id,
-            view.done,
-            view.total,
-            view.errors,
-            view.found,
-        )
-    except SecurityError as exc:
-        log.error("campaign %d: %s", campaign_id, exc)
+        return serve(self, blocking=blocking)
