@@ -22,7 +22,6 @@ from flask_wtf.csrf import CSRFProtect
 
 from inventory.service import Inventory
 from monitoring.service import Monitoring
-from security.outbox import SyslogAlarmNotifier
 from security.service import Security
 
 from .config import load_config
@@ -99,9 +98,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         poller=config.monitoring.poller,
         intervals=config.monitoring.intervals,
         alarms=config.monitoring.alarms,
-        extra_notifiers=[SyslogAlarmNotifier(security.outbox)]
-        if config.security.collectors
-        else (),
+        extra_notifiers=[security.alarm_notifier()] if config.security.collectors else (),
     )
     app.extensions["egovnet"] = {
         "config": config,
