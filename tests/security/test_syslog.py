@@ -37,10 +37,8 @@ def receiver(tmp_path: Path) -> Iterator[Rsyslog]:
     peer.stop()
 
 
-def app_for(tmp_path: Path, instance_path: Path, collectors: str) -> Any:
-    app = create_app(
-        {"database.url": f"sqlite:///{tmp_path}/e.db", "security.syslog_collectors": collectors}
-    )
+def app_for(tmp_path: Path, url: str, collectors: str) -> Any:
+    app = create_app({"database.url": url, "security.syslog_collectors": collectors})
     inventory = app.extensions["egovnet"]["inventory"]
     inventory.ensure_schema()
     (tmp_path / "city.yaml").write_text(BUNDLE, encoding="utf-8")
@@ -49,8 +47,8 @@ def app_for(tmp_path: Path, instance_path: Path, collectors: str) -> Any:
     return app
 
 
-def security_for(tmp_path: Path, instance_path: Path, collectors: str) -> Any:
-    return app_for(tmp_path, instance_path, collectors).extensions["egovnet"]["security"]
+def security_for(tmp_path: Path, url: str, collectors: str) -> Any:
+    return app_for(tmp_path, url, collectors).extensions["egovnet"]["security"]
 
 
 def record(security: Any, records: list[dict[str, Any]]) -> Any:
@@ -72,11 +70,11 @@ TELNET = {
 
 
 def test_new_and_reopened_findings_reach_rsyslog_over_tcp_and_udp(
-    receiver: Rsyslog, tmp_path: Path, instance_path: Path
+    receiver: Rsyslog, tmp_path: Path, instance_path: Path, database_url: str
 ) -> None:
     security = security_for(
         tmp_path,
-        instance_path,
+        database_url,
         f"tcp://127.0.0.1:{receiver.tcp},udp://127.0.0.1:{receiver.udp}",
     )
     result = record(security, [TELNET])
@@ -122,12 +120,12 @@ def test_new_and_reopened_findings_reach_rsyslog_over_tcp_and_udp(
 
 
 def test_delivery_failure_is_logged_retried_and_loses_nothing(
-    tmp_path: Path, instance_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, instance_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     if find_rsyslogd() is None:
         pytest.skip("rsyslogd not found: install the Debian package 'rsyslog'")
     tcp, udp = free_port(), free_port(socket.SOCK_DGRAM)
-    security = security_for(tmp_path, instance_path, f"tcp://127.0.0.1:{tcp}")
+    security = security_for(tmp_path, database_url, f"tcp://127.0.0.1:{tcp}")
     (finding_id,) = record(security, [TELNET]).new
     with caplog.at_level(logging.WARNING, logger="security.outbox"):
         stats = security.outbox.deliver()
@@ -151,7 +149,7 @@ def test_alarms_are_forwarded_too(receiver: Rsyslog, tmp_path: Path, instance_pa
     from monitoring.store import AlarmView
     from security.outbox import SyslogAlarmNotifier
 
-    app = app_for(tmp_path, instance_path, f"udp://127.0.0.1:{receiver.udp}")
+    app = app_for(tmp_path, f"sqlite:///{tmp_path}/e.db", f"udp://127.0.0.1:{receiver.udp}")
     alarm = AlarmView(
         id=7,
         rule="link-down",
