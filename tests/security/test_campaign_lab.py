@@ -8,6 +8,7 @@ re-check to verify it.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +34,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CampaignLab]:
 
 
 def make_app(lab: CampaignLab, root: Path, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> Flask:
-    for key in [k for k in __import__("os").environ if k.startswith("EGOVNET_")]:
+    for key in [k for k in os.environ if k.startswith("EGOVNET_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv("EGOVNET_INSTANCE", str(root / "instance"))
     app = create_app({**lab.overrides(root), **extra})
@@ -190,8 +191,6 @@ def test_probes_find_default_community_telnet_and_http(
 
 
 def _egovnet_env(app: Flask, root: Path, **extra: str) -> dict[str, str]:
-    import os
-
     settings = app.extensions["egovnet"]["inventory"].settings
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
     env.update(
@@ -206,7 +205,6 @@ def _egovnet_env(app: Flask, root: Path, **extra: str) -> dict[str, str]:
 def test_a_run_killed_by_sigkill_resumes_where_it_stopped(
     lab: CampaignLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
     import signal
     import subprocess
     import sys
