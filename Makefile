@@ -9,7 +9,7 @@ PYTHON ?= python3
 # nftables for link faults, iproute2 for network namespaces, ping for reachability;
 # Chromium for the console's browser tests, a font that renders Chinese).
 APT_PACKAGES := snmp snmpd influxdb postgresql nftables iproute2 iputils-ping procps \
-  chromium fonts-wqy-microhei
+  chromium fonts-wqy-microhei rsyslog
 # The console's chart library, from the npm registry at set-up (never a CDN at run time).
 ECHARTS_VERSION := 5.6.0
 ECHARTS_SHA256 := $(shell cat web/static/vendor/echarts.sha256 2>/dev/null)

@@ -70,6 +70,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.read": frozenset({Role.ADMIN, Role.AUDITOR}),
     "backup.run": frozenset({Role.ADMIN, Role.ENGINEER, Role.OPERATOR}),
     "config.read": ALL_ROLES,
+    "findings.read": ALL_ROLES,
+    "findings.manage": frozenset({Role.ADMIN, Role.SECURITY}),
 }
 
 #: permissions whose check takes a node: a scoped account has them only inside its subtree

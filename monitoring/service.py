@@ -209,9 +209,12 @@ class Monitoring:
         intervals: Mapping[str, float] | None = None,
         statuses: Iterable[str] | None = ("active",),
         alarms: AlarmSettings | None = None,
+        extra_notifiers: Sequence[Notifier] = (),
     ) -> None:
         self.inventory = inventory
         self.alarm_settings = alarms or AlarmSettings()
+        #: notifiers other packages add (security's syslog forwarder), after the configured ones
+        self.extra_notifiers = list(extra_notifiers)
         self.influx = influx
         self.poller_settings = poller or PollerSettings()
         self.intervals = dict(intervals or {})
@@ -237,7 +240,11 @@ class Monitoring:
             self.alarm_store(),
             self.alarm_settings.thresholds,
             departments=lambda: departments_by_node(self.inventory),
-            notifiers=self.alarm_settings.notifiers() if notifiers is None else notifiers,
+            notifiers=(
+                [*self.alarm_settings.notifiers(), *self.extra_notifiers]
+                if notifiers is None
+                else notifiers
+            ),
         )
 
     def health(self) -> HealthReader:

@@ -22,8 +22,10 @@ from flask_wtf.csrf import CSRFProtect
 
 from inventory.service import Inventory
 from monitoring.service import Monitoring
+from security.service import Security
 
 from .config import load_config
+from .devices import fetch_running
 from .security import DbSessionInterface, install, public
 
 LANGUAGES = ("zh_CN", "en")
@@ -56,6 +58,11 @@ def language() -> str:
     return default if default in LANGUAGES else "zh_CN"
 
 
+def _counts(monitoring: Monitoring) -> Any:
+    """Where campaigns write finding counts: monitoring's InfluxDB writer, when configured."""
+    return monitoring.writer() if monitoring.influx is not None else None
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory (flaskr style); ``test_config`` overrides dotted option keys."""
     instance = os.environ.get("EGOVNET_INSTANCE")
@@ -79,14 +86,26 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["OPENAPI_URL_PREFIX"] = "/api/v1"
     app.config["OPENAPI_JSON_PATH"] = "openapi.json"
     inventory = Inventory(config.inventory)
+    security = Security(
+        inventory,
+        config.security,
+        fetch_running=fetch_running,
+        counts=lambda: _counts(monitoring),
+    )
     monitoring = Monitoring(
         inventory,
         influx=config.monitoring.influx,
         poller=config.monitoring.poller,
         intervals=config.monitoring.intervals,
         alarms=config.monitoring.alarms,
+        extra_notifiers=[security.alarm_notifier()] if config.security.collectors else (),
     )
-    app.extensions["egovnet"] = {"config": config, "inventory": inventory, "monitoring": monitoring}
+    app.extensions["egovnet"] = {
+        "config": config,
+        "inventory": inventory,
+        "monitoring": monitoring,
+        "security": security,
+    }
 
     app.session_interface = DbSessionInterface(
         inventory,

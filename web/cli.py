@@ -89,6 +89,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "coverage_cli",
         "Planned vs connected nodes and departments per county and level, with history.",
     ),
+    "campaign": ("security.campaign_cli", "campaign_cli", "Scheduled security campaigns."),
+    "findings": ("security.campaign_cli", "findings_cli", "Security findings: lifecycle, export."),
 }
 
 

@@ -18,6 +18,8 @@ from inventory.settings import OPTIONS as INVENTORY_OPTIONS
 from inventory.settings import InventorySettings
 from monitoring.settings import OPTIONS as MONITORING_OPTIONS
 from monitoring.settings import MonitoringSettings
+from security.settings import OPTIONS as SECURITY_OPTIONS
+from security.settings import SecuritySettings
 
 WEB_OPTIONS: tuple[Option, ...] = (
     Option(
@@ -30,7 +32,9 @@ WEB_OPTIONS: tuple[Option, ...] = (
     Option("demo.influxd", None, "influxd binary the demo starts (default: influxd on PATH)"),
 )
 
-ALL_OPTIONS: tuple[Option, ...] = INVENTORY_OPTIONS + MONITORING_OPTIONS + WEB_OPTIONS
+ALL_OPTIONS: tuple[Option, ...] = (
+    INVENTORY_OPTIONS + MONITORING_OPTIONS + WEB_OPTIONS + SECURITY_OPTIONS
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Config:
     values: Mapping[str, Any]
     inventory: InventorySettings
     monitoring: MonitoringSettings
+    security: SecuritySettings
 
 
 def load_config(
@@ -72,4 +77,5 @@ def load_config(
         values=values,
         inventory=InventorySettings.from_values(values, instance_path=instance_path),
         monitoring=MonitoringSettings.from_values(values, instance_path=instance_path),
+        security=SecuritySettings.from_values(values),
     )

@@ -17,7 +17,9 @@ error is printed on one line and the exit status is 2.
 5. serve the console (waitress) on ``--host``/``--port`` over the lab's copy of
    the inventory, where the demo's poller records its alarms, reading the same
    InfluxDB; an ``admin`` account is created there with a generated password
-   (a new one at every start), printed with the URL.
+   (a new one at every start), printed with the URL; the security campaign
+   scheduler runs beside it over the same database (campaigns created with
+   ``egovnet campaign create`` against the lab database run on their schedule).
 """
 
 from __future__ import annotations
@@ -311,5 +313,13 @@ def _start_console(
         click.echo(f"note: port {port} is taken; the console uses port {console.port}")
     console.start()
     started.append(("console stopped", console.stop))
+    security = app.extensions["egovnet"]["security"]
+    security.ensure_schema()
+    scheduler = security.campaigns.serve(blocking=False)  # campaigns made during the demo run
+    started.append((None, lambda: scheduler.shutdown(wait=False)))
+    click.echo(
+        f"campaign scheduler: {len(security.campaigns.all())} campaign(s) "
+        "(add one with 'egovnet campaign create')"
+    )
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"console: http://{shown}:{console.port}/  user admin, password {password}")

@@ -28,6 +28,7 @@ def serve_cmd(ctx: click.Context, host: str, port: int, threads: int) -> None:
     from provisioning.schema import upgrade as upgrade_provisioning
 
     upgrade_provisioning(load("inventory").engine)
+    load("security").ensure_schema()
     if load("inventory").accounts.count() == 0:
         click.echo(
             "note: no account exists yet: create one with 'egovnet users add NAME --role admin'"

@@ -27,6 +27,7 @@ def test_demo_runs_two_rounds_and_cleans_up(tmp_path: Path) -> None:
     assert "  411302 宛城区 [aggregation, huawei_vrp8, active]" in out
     assert "lab up (small): 19 devices" in out
     assert "started a local influxd" in out
+    assert "campaign scheduler: 0 campaign(s)" in out
     rounds = [line for line in out.splitlines() if " shard " in line]
     assert len(rounds) >= 6  # two rounds of the city and both counties
     assert all("devices answered" in line and "no answer" not in line for line in rounds)
