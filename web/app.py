@@ -56,6 +56,20 @@ def language() -> str:
     return default if default in LANGUAGES else "zh_CN"
 
 
+def _fetcher(inventory: Inventory) -> Any:
+    """``codes -> {code: running text | exception}`` over the inventory's devices (SSH).
+
+    NAPALM is imported on the first call, not at start-up (CLI start-up time).
+    """
+
+    def fetch(codes: Any, *, width: int = 16) -> dict[str, str | Exception]:
+        from provisioning.fetch import fetch_running
+
+        return fetch_running(inventory, codes, width=width)
+
+    return fetch
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory (flaskr style); ``test_config`` overrides dotted option keys."""
     instance = os.environ.get("EGOVNET_INSTANCE")
@@ -87,6 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         alarms=config.monitoring.alarms,
     )
     app.extensions["egovnet"] = {"config": config, "inventory": inventory, "monitoring": monitoring}
+    app.extensions["egovnet"]["fetcher"] = _fetcher(inventory)
 
     app.session_interface = DbSessionInterface(
         inventory,
