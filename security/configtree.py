@@ -146,6 +146,23 @@ def load_tree(text: str, slug: str, syntax: TreeSyntax, source: str = "<config>"
     return root
 
 
+def release(root: HConfig) -> None:
+    """Break the tree's child -> parent links so reference counting frees it at once.
+
+    A parsed tree is garbage as soon as the model is extracted, but every
+    ``HConfigChild`` points back at its parent: left alone, the city's 300k
+    children (and their sets, lists and dicts: ~2 M containers) wait for the
+    cyclic collector, whose first pass after a city's parse cost 0.9-1.1 s CPU
+    (measured, bench/bench_policy.py). Only for trees nobody else holds.
+    """
+    stack: list[HConfig | HConfigChild] = [root]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            child.parent = None  # type: ignore[assignment]
+            stack.append(child)
+
+
 def line_of(node: HConfigChild) -> int:
     """The 1-based source line of ``node``."""
     line: int = node.facts.get("line", 0)
