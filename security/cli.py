@@ -81,11 +81,16 @@ def _inventory_context(ctx: click.Context) -> NetworkContext:
             state, _ = load_state(session)
     except InventoryError as exc:
         raise InputError(str(exc)) from None
-    return context_from_state(state, inventory.settings.ipam)
+    ipam = inventory.settings.ipam
+    return context_from_state(state, ipam, intranet_blocks=ipam.intranet_blocks)
 
 
 def _load(
-    ctx: click.Context, configs: Path, network: Path | None, use_inventory: bool
+    ctx: click.Context,
+    configs: Path,
+    network: Path | None,
+    use_inventory: bool,
+    cache_dir: Path | None = None,
 ) -> tuple[Any, NetworkContext]:
     from .model import parse_device
     from .policy import NetworkModel
@@ -100,7 +105,10 @@ def _load(
         else:
             context = NetworkContext()
         model = NetworkModel(context)
-        for name, path in config_files(configs, context).items():
+        files = config_files(configs, context)
+        if cache_dir is not None:
+            return _load_cached(files, context, cache_dir), context
+        for name, path in files.items():
             platform = context.node(name).platform
             model.devices[name] = parse_device(
                 read_text(path), platform, name=name, source=str(path)
@@ -108,6 +116,19 @@ def _load(
     except SecurityError as exc:
         raise InputError(str(exc)) from None
     return model, context
+
+
+def _load_cached(files: dict[str, Path], context: NetworkContext, cache_dir: Path) -> Any:
+    """The model through the on-disk cache (keyed by name, platform, source and text)."""
+    from .modelcache import ModelCache
+    from .policy import NetworkModel
+
+    model = NetworkModel(context)
+    with ModelCache(cache_dir) as cache:
+        for name, path in files.items():
+            platform = context.node(name).platform
+            model.devices[name] = cache.parse(read_text(path), platform, name, str(path))
+    return model
 
 
 def _print_evidence(lines: Iterable[Any]) -> None:
@@ -121,11 +142,11 @@ def policy_cli() -> None:
 
 
 @policy_cli.command("check")
+@click.argument("nodes", nargs=-1)
 @click.option(
     "--configs",
     "configs",
     type=click.Path(path_type=Path),
-    required=True,
     help="Folder of configuration files (one device each).",
 )
 @click.option(
@@ -140,31 +161,104 @@ def policy_cli() -> None:
     is_flag=True,
     help="Judge against the inventory (files named by node code).",
 )
+@click.option(
+    "--running",
+    is_flag=True,
+    help="The running network: configurations over SSH and SNMP routes, LLDP, ARP "
+    "of NODEs (default: every node with a management address).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    help="Keep parsed models here (private folder): re-runs parse only changed files.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @click.pass_context
 def policy_check_cmd(
-    ctx: click.Context, configs: Path, network: Path | None, use_inventory: bool, as_json: bool
+    ctx: click.Context,
+    nodes: tuple[str, ...],
+    configs: Path | None,
+    network: Path | None,
+    use_inventory: bool,
+    running: bool,
+    cache_dir: Path | None,
+    as_json: bool,
 ) -> None:
     """Check configurations against the four invariants; exit 1 on violations."""
     from .policy import check_network
 
-    model, _ = _load(ctx, configs, network, use_inventory)
+    if running:
+        if configs is not None or network is not None or use_inventory:
+            raise click.UsageError("--running reads the devices: no --configs/--network")
+        _policy_running(ctx, nodes, as_json)
+        return
+    if nodes:
+        raise click.UsageError("NODE codes go with --running")
+    if configs is None:
+        raise click.UsageError("give --configs DIR or --running")
+    model, _ = _load(ctx, configs, network, use_inventory, cache_dir)
     verdict = check_network(model)
     if as_json:
         click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
     else:
-        for v in verdict.violations:
-            where = f"{v.lines[0].source}:{v.lines[0].line}" if v.lines else (v.device or "network")
-            click.echo(f"{where}: [{v.invariant}] {v.device or 'network'}: {v.why}")
-            _print_evidence(v.lines)
-            for obs in v.observations:
-                click.echo(f"    observed: {obs}")
+        _print_violations(verdict.violations)
         click.echo(
             f"{len(verdict.violations)} violation(s) in {verdict.devices} device(s)"
             if verdict.violations
             else f"no violation in {verdict.devices} device(s)"
         )
     ctx.exit(1 if verdict.violations else 0)
+
+
+def _print_violations(violations: Iterable[Any]) -> None:
+    for v in violations:
+        where = f"{v.lines[0].source}:{v.lines[0].line}" if v.lines else (v.device or "network")
+        click.echo(f"{where}: [{v.invariant}] {v.device or 'network'}: {v.why}")
+        _print_evidence(v.lines)
+        for obs in v.observations:
+            click.echo(f"    observed: {obs}")
+
+
+def _managed_nodes(ctx: click.Context) -> list[str]:
+    """Codes of the nodes that have a management address (what --running reads by default)."""
+    from sqlalchemy import select
+
+    from inventory.clictx import component
+    from inventory.models import Node
+
+    inventory = component(ctx, "inventory")
+    with inventory.sessions() as session:
+        return list(
+            session.execute(
+                select(Node.code).where(Node.mgmt_address.is_not(None)).order_by(Node.code)
+            ).scalars()
+        )
+
+
+def _policy_running(ctx: click.Context, nodes: tuple[str, ...], as_json: bool) -> None:
+    from inventory.clictx import acting, component
+
+    from .running import check_running
+
+    acting(ctx, "inventory.read", write=False)
+    context = _inventory_context(ctx)
+    unknown = _unknown_nodes(context, nodes)
+    if unknown:
+        raise InputError(f"NODE: no node has code {unknown[0]!r}")
+    codes = list(nodes) or _managed_nodes(ctx)
+    if not codes:
+        raise InputError("--running: no node has a management address")
+    report = check_running(codes, context, component(ctx, "fetcher"), component(ctx, "observer"))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_violations(report.violations)
+        _print_errors(report.unreachable)
+        click.echo(
+            f"{len(report.violations)} violation(s) in {report.devices} device(s)"
+            + (f", {len(report.unreachable)} not fully read" if report.unreachable else "")
+        )
+    ctx.exit(1 if report.violations or report.unreachable else 0)
 
 
 def _print_findings(findings: Iterable[Any]) -> None:

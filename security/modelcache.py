@@ -95,8 +95,8 @@ class ModelCache:
             digest.update(b"\0")
         return digest.digest()
 
-    def get(self, key: tuple[str, str | None, int, str]) -> Device | None:
-        """The cached model of this text, or None."""
+    def get(self, key: tuple[str, str | None, int, str], name: str | None = None) -> Device | None:
+        """The cached model of this text (whose device is ``name``, default ``key[0]``), or None."""
         try:
             row = self._db.execute(
                 "SELECT device FROM models WHERE key = ?", (self._key(key),)
@@ -104,11 +104,26 @@ class ModelCache:
             device = pickle.loads(row[0]) if row else None  # noqa: S301 - private folder
         except Exception:  # a corrupt entry is a miss
             device = None
-        if not isinstance(device, Device) or device.name != key[0]:
+        if not isinstance(device, Device) or device.name != (name or key[0]):
             self.misses += 1
             return None
         self.hits += 1
         return device
+
+    def parse(self, text: str, platform: str | None, name: str, source: str) -> Device:
+        """The model of ``text`` as :func:`security.model.parse_device` gives it, cached.
+
+        ``source`` (the file the text came from) is part of the key: it is in
+        every evidence line.
+        """
+        from .model import parse_device
+
+        key = (f"{name}\0{source}", platform, 0, text)
+        found = self.get(key, name)
+        if found is None or found.source != source:
+            found = parse_device(text, platform, name=name, source=source)
+            self[key] = found
+        return found
 
     def __setitem__(self, key: tuple[str, str | None, int, str], device: Device) -> None:
         blob = pickle.dumps(device, protocol=pickle.HIGHEST_PROTOCOL)

@@ -70,6 +70,19 @@ def _fetcher(inventory: Inventory) -> Any:
     return fetch
 
 
+def _observer(inventory: Inventory, poller: Any) -> Any:
+    """``(codes, columns) -> {code: walked columns | exception}`` over SNMP (monitoring's client)."""
+
+    def observe(codes: Any, columns: Any) -> Any:
+        from monitoring.observe import observe_tables
+
+        return observe_tables(
+            inventory, codes, columns, timeout=poller.timeout, retries=poller.retries
+        )
+
+    return observe
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory (flaskr style); ``test_config`` overrides dotted option keys."""
     instance = os.environ.get("EGOVNET_INSTANCE")
@@ -102,6 +115,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["egovnet"] = {"config": config, "inventory": inventory, "monitoring": monitoring}
     app.extensions["egovnet"]["fetcher"] = _fetcher(inventory)
+    app.extensions["egovnet"]["observer"] = _observer(inventory, config.monitoring.poller)
 
     app.session_interface = DbSessionInterface(
         inventory,
