@@ -121,7 +121,9 @@ class IpamSettings:
             vlan_range=_range(values["ipam.vlan_range"], "ipam.vlan_range"),
             rd_asn=int(values["ipam.rd_asn"]),
             rd_range=_range(values["ipam.rd_range"], "ipam.rd_range"),
-            intranet_blocks=_blocks(values.get("ipam.intranet_blocks") or "", "ipam.intranet_blocks"),
+            intranet_blocks=_blocks(
+                values.get("ipam.intranet_blocks") or "", "ipam.intranet_blocks"
+            ),
         )
         pools = {
             "ipam.city_block": settings.city_block,
