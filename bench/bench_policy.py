@@ -164,15 +164,17 @@ def main() -> None:
         1,
     )
     check_network(model)  # the gate's model is warm: per-device results cached
-    samples = []
+    samples, cpus = [], []
     for _ in range(max(5, repeat * 5)):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         verdict = check_change(model, {town: proposed})
         samples.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu_start)
         assert not verdict.allowed
     print(
         f"check_change, one device       {statistics.median(samples) * 1000:8.1f} ms median,"
-        f" {max(samples) * 1000:.1f} ms max, first {samples[0] * 1000:.1f} ms   (goal <= 100 ms)"
+        f" {max(samples) * 1000:.1f} ms max, first {samples[0] * 1000:.1f} ms"
+        f" (CPU median {statistics.median(cpus) * 1000:.1f} ms)   (goal <= 100 ms)"
     )
 
 
