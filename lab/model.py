@@ -15,7 +15,7 @@ import hashlib
 import ipaddress
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from inventory.codes import check_code
@@ -155,17 +155,19 @@ def routing_table(spec: LabDeviceSpec) -> list[LabRoute]:
     return routes + list(spec.routes)
 
 
-def arp_table(spec: LabDeviceSpec, peers: Mapping[str, LabDeviceSpec]) -> list[LabArp]:
+def arp_table(
+    spec: LabDeviceSpec, peer_spec: Callable[[str], LabDeviceSpec | None]
+) -> list[LabArp]:
     """The device's ARP entries: each addressed link peer's address and MAC, then ``spec.arp``.
 
-    A peer is listed when it is emulated (in ``peers``), its interface on the
+    A peer is listed when it is emulated (``peer_spec(code)`` gives its spec), its interface on the
     link is addressed in the same subnet as ours: what the device learns by
     talking to its neighbour. The one definition for SNMP (ipNetToMediaTable,
     ipNetToPhysicalTable).
     """
     out = []
     for iface in spec.interfaces:
-        peer = peers.get(iface.peer_device or "")
+        peer = peer_spec(iface.peer_device) if iface.peer_device else None
         if peer is None or not iface.address:
             continue
         mine = ipaddress.IPv4Interface(iface.address)

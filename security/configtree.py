@@ -93,6 +93,7 @@ def load_tree(text: str, slug: str, syntax: TreeSyntax, source: str = "<config>"
     skip = _skip_pattern(slug)
     sep = syntax.separator
     ignored = syntax.ignored
+    banners = syntax.banners
     # (indent, node) of the open sections; the root has indent -1
     stack: list[tuple[int, HConfig | HConfigChild]] = [(-1, root)]
     base = 0  # indent of top-level lines in the current block
@@ -123,9 +124,12 @@ def load_tree(text: str, slug: str, syntax: TreeSyntax, source: str = "<config>"
             while stack[-1][0] >= indent:
                 stack.pop()
         words = " ".join(stripped.split())
-        child = stack[-1][1].add_child(words, check_if_present=False)
+        parent = stack[-1][1]
+        # what ``add_child(words, check_if_present=False)`` does, without its two calls
+        child = HConfigChild(parent, words)
+        parent.children.append(child)
         child.facts["line"] = number
-        delimiter = _banner_delimiter(words, syntax.banners)
+        delimiter = _banner_delimiter(words, banners) if words.startswith(banners) else None
         if delimiter is not None:
             first = number
             body = words.split(delimiter, 1)[1] if delimiter in words else ""

@@ -197,9 +197,13 @@ def build_lldp_rows(spec: LabDeviceSpec, network: LabNetwork) -> list[LldpRow]:
 def build_arp_rows(spec: LabDeviceSpec, network: LabNetwork) -> list[ArpRow]:
     """ARP rows of ``spec`` (:func:`lab.model.arp_table`) on its interfaces."""
     by_name = {i.name: i.index for i in spec.interfaces}
-    peers = {code: runtime.spec for code, runtime in network.devices.items()}
+
+    def peer_spec(code: str) -> LabDeviceSpec | None:
+        runtime = network.devices.get(code)
+        return runtime.spec if runtime is not None else None
+
     rows = []
-    for entry in arp_table(spec, peers):
+    for entry in arp_table(spec, peer_spec):
         try:
             address = ipaddress.IPv4Address(entry.address).packed
             mac = parse_mac(entry.mac)
