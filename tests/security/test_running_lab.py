@@ -134,6 +134,16 @@ def test_an_unreachable_device_is_reported_and_the_others_are_judged(
     ) as lab:
         _wire(inventory, lab, down=COMWARE)
         code, report = _check(run, COUNTY, TOWN, COMWARE)
+        text = run("policy", "check", "--running", COUNTY, TOWN, COMWARE)
+    assert text.exit_code == 1
+    lines = text.output.splitlines()
+    assert lines[0].startswith(f"{TOWN}: [intranet-air-gap] {TOWN}: ARP entry for intranet address")
+    assert lines[1] == "    observed: ipNetToMediaTable 2.10.200.1.1 = 00:11:22:33:44:66"
+    assert lines[-1] == "1 violation(s) in 3 device(s), 1 not fully read"
+    unknown = run("policy", "check", "--running", "nope")
+    assert unknown.exit_code == 2 and "no node has code 'nope'" in unknown.output
+    mixed = run("policy", "check", "--running", "--configs", "/tmp")
+    assert mixed.exit_code == 2
     assert code == 1 and report["devices"] == 3
     assert [u["device"] for u in report["unreachable"]] == [COMWARE]
     why = report["unreachable"][0]["error"]
