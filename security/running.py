@@ -18,7 +18,7 @@ Observation-based violations (each names the table, the row index and the value)
   next hop is outside the extranet blocks;
 * ``intranet-air-gap``: an LLDP neighbour that is an intranet node seen from a
   non-intranet one (or the reverse); an ARP entry for an intranet address on
-  an extranet device;
+  an extranet device, or for an extranet address on an intranet device;
 * ``zone-isolation``: an LLDP neighbour that is not in the inventory, or not
   linked to this device in the inventory's link set (an undocumented link can
   join zones or bypass the egress).
@@ -387,18 +387,20 @@ def observed_violations(
                     observations=(str(n.observation),),
                 )
             )
-    if not intranet:
-        for entry in observed.arp:
-            if context.in_intranet(entry.address):
-                out.append(
-                    Violation(
-                        "intranet-air-gap",
-                        code,
-                        f"ARP entry for intranet address {entry.address} ({entry.mac}) "
-                        f"on extranet device {code}",
-                        observations=(str(entry.observation),),
-                    )
+    for entry in observed.arp:
+        if intranet != context.in_intranet(entry.address) and (
+            not intranet or context.in_extranet(entry.address)
+        ):
+            kind, where = ("extranet", "intranet") if intranet else ("intranet", "extranet")
+            out.append(
+                Violation(
+                    "intranet-air-gap",
+                    code,
+                    f"ARP entry for {kind} address {entry.address} ({entry.mac}) "
+                    f"on {where} device {code}",
+                    observations=(str(entry.observation),),
                 )
+            )
     return out
 
 

@@ -88,6 +88,8 @@ def test_well_formed_arp_rows_decode_and_intranet_ones_are_caught(
     assert entries[0].mac == ":".join(f"{b:02x}" for b in mac)
     found = observed_violations("A", Observed(arp=tuple(entries)), CTX)
     assert len(found) == (1 if address in INTRANET else 0)
+    on_intranet = observed_violations("NW", Observed(arp=tuple(entries)), CTX)
+    assert len(on_intranet) == (1 if CTX.in_extranet(address) else 0)
 
 
 @given(st.text(max_size=30), st.integers(1, 2**31 - 1))
