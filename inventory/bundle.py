@@ -302,6 +302,7 @@ def _node_values(rec: Any) -> dict[str, Any]:
         "snmp_port": rec.snmp_port,
         "credential_ref": rec.credentials,
         "status": rec.status,
+        "mlps_level": rec.mlps_level,
     }
 
 
@@ -422,6 +423,7 @@ def apply(session: Session, prep: Prepared) -> None:
             "uses_public": rec.public,
             "internet": rec.internet,
             "private_zone_id": zone_ids[rec.private_zone] if rec.private_zone else None,
+            "mlps_level": rec.mlps_level,
         }
 
     created(

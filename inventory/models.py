@@ -60,6 +60,8 @@ class Node(Base):
     snmp_port: Mapped[int] = mapped_column(Integer, default=161)
     credential_ref: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="planned")
+    #: 等保 level (2 or 3); NULL: inherited from the parent, else the setting's default.
+    mlps_level: Mapped[int | None] = mapped_column(Integer)
 
     parent: Mapped[Node | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Node]] = relationship(back_populates="parent")
@@ -102,6 +104,8 @@ class Department(Base):
     uses_public: Mapped[bool] = mapped_column(Boolean, default=True)
     private_zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id", ondelete="RESTRICT"))
     internet: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: 等保 level of the department's system (2 or 3); NULL: its site's or home node's.
+    mlps_level: Mapped[int | None] = mapped_column(Integer)
 
     home_node: Mapped[Node] = relationship(foreign_keys=[home_node_id])
     site_node: Mapped[Node | None] = relationship(foreign_keys=[site_node_id])

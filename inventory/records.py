@@ -61,6 +61,8 @@ class NodeRec:
     snmp_port: int = 161
     credentials: str | None = None
     status: str = Status.PLANNED.value
+    #: 等保 (MLPS) protection level, 2 (二级) or 3 (三级); None: inherited (see docs/SECURITY.md).
+    mlps_level: int | None = None
 
     KIND: ClassVar[str] = "nodes"
 
@@ -79,6 +81,8 @@ class DepartmentRec:
     public: bool = True
     private_zone: str | None = None
     internet: bool = False
+    #: 等保 level of the department's system; None: the node's.
+    mlps_level: int | None = None
 
     KIND: ClassVar[str] = "departments"
 
@@ -236,6 +240,24 @@ def _int(value: Any) -> int | None:
         raise ValueError(f"{shorten(text)!r} is not a whole number") from None
 
 
+#: The 等保 levels egovnet knows (二级, 三级); levels 1, 4 and 5 are out of scope.
+MLPS_LEVELS = (2, 3)
+
+
+def _mlps_level(value: Any) -> int | None:
+    """A 等保 level: 2 or 3 (also written ``二级``/``三级``), or empty for unset.
+
+    >>> _mlps_level("三级"), _mlps_level(2), _mlps_level("")
+    (3, 2, None)
+    """
+    if isinstance(value, str) and value.strip() in ("二级", "三级"):
+        return 2 if value.strip() == "二级" else 3
+    number = _int(value)
+    if number is not None and number not in MLPS_LEVELS:
+        raise ValueError(f"{number} is not a 等保 level (2 or 3)")
+    return number
+
+
 def _port(value: Any) -> int | None:
     number = _int(value)
     if number is not None and not 1 <= number <= 65535:
@@ -309,6 +331,7 @@ COERCE: dict[str, dict[str, Callable[[Any], Any]]] = {
         "snmp_port": _port,
         "credentials": _text,
         "status": _choice(Status),
+        "mlps_level": _mlps_level,
     },
     "departments": {
         "code": _code,
@@ -319,6 +342,7 @@ COERCE: dict[str, dict[str, Callable[[Any], Any]]] = {
         "public": _bool,
         "private_zone": _text,
         "internet": _bool,
+        "mlps_level": _mlps_level,
     },
     "links": {
         "a_node": _text,

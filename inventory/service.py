@@ -306,6 +306,7 @@ class Inventory:
                     "public": dept.uses_public,
                     "internet": dept.internet,
                     "private_zone": dept.private_zone.code if dept.private_zone else None,
+                    "mlps_level": dept.mlps_level,
                     "prefixes": list(
                         session.execute(
                             select(Prefix.prefix).where(Prefix.department_id == dept.id)
@@ -341,6 +342,7 @@ class Inventory:
                 "ssh_port": node.ssh_port,
                 "snmp_port": node.snmp_port,
                 "credentials": node.credential_ref,
+                "mlps_level": node.mlps_level,
                 "parents": path,
                 "children": len(node.children),
                 "departments": [

@@ -35,6 +35,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("ipam.vlan_range", "100-3999", "VLAN ids handed out per node"),
     Option("ipam.rd_asn", 65001, "AS number used in route distinguishers and targets", int),
     Option("ipam.rd_range", "100-65000", "assigned numbers of route distinguishers"),
+    Option(
+        "ipam.intranet_blocks",
+        "",
+        "government intranet blocks (comma-separated CIDRs) that must never appear on the extranet",
+    ),
 )
 
 
@@ -52,6 +57,19 @@ def _range(text: str, key: str) -> tuple[int, int]:
     if not sep or lo > hi:
         raise ConfigError(f"{key}: expected 'LOW-HIGH' with LOW <= HIGH, got {text!r}")
     return lo, hi
+
+
+def _blocks(text: Any, key: str) -> tuple[ipaddress.IPv4Network, ...]:
+    """Comma- or space-separated CIDRs (or a list of them).
+
+    >>> _blocks("10.200.0.0/16, 10.201.0.0/16", "k")
+    (IPv4Network('10.200.0.0/16'), IPv4Network('10.201.0.0/16'))
+    """
+    items = text if isinstance(text, list | tuple) else str(text).replace(",", " ").split()
+    try:
+        return tuple(ipaddress.IPv4Network(str(item).strip()) for item in items)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,8 @@ class IpamSettings:
     vlan_range: tuple[int, int] = (100, 3999)
     rd_asn: int = 65001
     rd_range: tuple[int, int] = (100, 65000)
+    #: Government intranet space (physically isolated): never seen on the extranet.
+    intranet_blocks: tuple[ipaddress.IPv4Network, ...] = ()
 
     def subnet_length(self, role: str) -> int:
         return self.subnet_lengths.get(role, self.subnet_lengths.get("default", 28))
@@ -101,6 +121,9 @@ class IpamSettings:
             vlan_range=_range(values["ipam.vlan_range"], "ipam.vlan_range"),
             rd_asn=int(values["ipam.rd_asn"]),
             rd_range=_range(values["ipam.rd_range"], "ipam.rd_range"),
+            intranet_blocks=_blocks(
+                values.get("ipam.intranet_blocks") or "", "ipam.intranet_blocks"
+            ),
         )
         pools = {
             "ipam.city_block": settings.city_block,
@@ -108,6 +131,7 @@ class IpamSettings:
             "ipam.transit_pool": settings.transit_pool,
             "ipam.management_subnet": settings.management_subnet,
         }
+        pools.update({f"ipam.intranet_blocks {b}": b for b in settings.intranet_blocks})
         items = list(pools.items())
         for i, (key_a, a) in enumerate(items):
             for key_b, b in items[i + 1 :]:

@@ -76,6 +76,7 @@ def load_state(session: Session) -> tuple[State, DbIds]:
             snmp_port=r.snmp_port,
             credentials=r.credential_ref,
             status=r.status,
+            mlps_level=r.mlps_level,
         )
         ids.ids["nodes"][r.code] = r.id
     for r in session.execute(select(Zone.__table__)).all():
@@ -101,6 +102,7 @@ def load_state(session: Session) -> tuple[State, DbIds]:
             public=r.uses_public,
             private_zone=zone_code[r.private_zone_id] if r.private_zone_id else None,
             internet=r.internet,
+            mlps_level=r.mlps_level,
         )
         ids.ids["departments"][r.code] = r.id
     for r in session.execute(select(Link.__table__)).all():

@@ -15,6 +15,7 @@ import hashlib
 import ipaddress
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from inventory.codes import check_code
@@ -95,6 +96,15 @@ class LabRoute:
 
 
 @dataclass(frozen=True)
+class LabArp:
+    """An extra ARP entry (beyond the link peers the lab derives), e.g. an injected host."""
+
+    address: str  # "10.112.9.20"
+    mac: str  # "00:11:22:33:44:55"
+    interface: str
+
+
+@dataclass(frozen=True)
 class SnmpCredentials:
     """What the lab's agent accepts for one device (throwaway lab values)."""
 
@@ -124,6 +134,8 @@ class LabDeviceSpec:
     location: str = ""
     #: False for old gear that only has 32-bit interface counters (no ifHC* columns).
     counters64: bool = True
+    #: ARP entries besides the link peers' (see :func:`arp_table`).
+    arp: tuple[LabArp, ...] = ()
 
     def __post_init__(self) -> None:
         check_code(self.code)  # the code names the device's folders: never a path
@@ -141,6 +153,30 @@ def routing_table(spec: LabDeviceSpec) -> list[LabRoute]:
             net = ipaddress.IPv4Interface(iface.address)
             routes.append(LabRoute(str(net.network), str(net.ip), iface.name, "direct", iface.vrf))
     return routes + list(spec.routes)
+
+
+def arp_table(
+    spec: LabDeviceSpec, peer_spec: Callable[[str], LabDeviceSpec | None]
+) -> list[LabArp]:
+    """The device's ARP entries: each addressed link peer's address and MAC, then ``spec.arp``.
+
+    A peer is listed when it is emulated (``peer_spec(code)`` gives its spec), its interface on the
+    link is addressed in the same subnet as ours: what the device learns by
+    talking to its neighbour. The one definition for SNMP (ipNetToMediaTable,
+    ipNetToPhysicalTable).
+    """
+    out = []
+    for iface in spec.interfaces:
+        peer = peer_spec(iface.peer_device) if iface.peer_device else None
+        if peer is None or not iface.address:
+            continue
+        mine = ipaddress.IPv4Interface(iface.address)
+        for remote in peer.interfaces:
+            if remote.name == iface.peer_interface and remote.address:
+                theirs = ipaddress.IPv4Interface(remote.address)
+                if theirs.ip in mine.network and theirs.ip != mine.ip:
+                    out.append(LabArp(str(theirs.ip), remote.mac, iface.name))
+    return out + list(spec.arp)
 
 
 _NO_MAC = re.compile(r"(?i)^(loop ?back|null|tunnel)")

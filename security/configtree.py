@@ -93,6 +93,7 @@ def load_tree(text: str, slug: str, syntax: TreeSyntax, source: str = "<config>"
     skip = _skip_pattern(slug)
     sep = syntax.separator
     ignored = syntax.ignored
+    banners = syntax.banners
     # (indent, node) of the open sections; the root has indent -1
     stack: list[tuple[int, HConfig | HConfigChild]] = [(-1, root)]
     base = 0  # indent of top-level lines in the current block
@@ -122,10 +123,19 @@ def load_tree(text: str, slug: str, syntax: TreeSyntax, source: str = "<config>"
         else:
             while stack[-1][0] >= indent:
                 stack.pop()
-        words = " ".join(stripped.split())
-        child = stack[-1][1].add_child(words, check_if_present=False)
+        # single-spaced words; most lines already are (the split costs 0.1 s a city). Every
+        # whitespace but " " is unprintable (tabs, NBSP, U+3000...): those lines are split.
+        words = (
+            " ".join(stripped.split())
+            if "  " in stripped or not stripped.isprintable()
+            else stripped
+        )
+        parent = stack[-1][1]
+        # what ``add_child(words, check_if_present=False)`` does, without its two calls
+        child = HConfigChild(parent, words)
+        parent.children.append(child)
         child.facts["line"] = number
-        delimiter = _banner_delimiter(words, syntax.banners)
+        delimiter = _banner_delimiter(words, banners) if words.startswith(banners) else None
         if delimiter is not None:
             first = number
             body = words.split(delimiter, 1)[1] if delimiter in words else ""
@@ -144,6 +154,23 @@ def load_tree(text: str, slug: str, syntax: TreeSyntax, source: str = "<config>"
             continue
         stack.append((max(indent, base) if len(stack) == 1 else indent, child))
     return root
+
+
+def release(root: HConfig) -> None:
+    """Break the tree's child -> parent links so reference counting frees it at once.
+
+    A parsed tree is garbage as soon as the model is extracted, but every
+    ``HConfigChild`` points back at its parent: left alone, the city's 300k
+    children (and their sets, lists and dicts: ~2 M containers) wait for the
+    cyclic collector, whose first pass after a city's parse cost 0.9-1.1 s CPU
+    (measured, bench/bench_policy.py). Only for trees nobody else holds.
+    """
+    stack: list[HConfig | HConfigChild] = [root]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            child.parent = None  # type: ignore[assignment]
+            stack.append(child)
 
 
 def line_of(node: HConfigChild) -> int:

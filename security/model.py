@@ -258,7 +258,7 @@ def parse_device(
 
     Raises only :class:`security.errors.ConfigError` (and its subclasses).
     """
-    from security.configtree import load_tree
+    from security.configtree import load_tree, release
     from security.syntax import detect_platform, syntax_for
     from security.syntax.builder import Builder
 
@@ -267,5 +267,8 @@ def parse_device(
     syntax = syntax_for(slug, where)
     tree = load_tree(text, slug, syntax.tree, where)
     builder = Builder(syntax, name, where)
-    builder.walk(tree)
+    try:
+        builder.walk(tree)
+    finally:
+        release(tree)
     return builder.device(text.count("\n") + 1)

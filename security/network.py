@@ -334,6 +334,51 @@ def _devices(
 
 
 # -- the inventory -------------------------------------------------------------------------
+def mlps_levels(state: Mapping[str, Mapping[str, Any]], default: int = 3) -> dict[str, int]:
+    """The 等保 level of every node of an inventory state (records by kind).
+
+    A node's own ``mlps_level`` wins; else the level of the department whose
+    site it is (its "system", the highest when several); else its parent's
+    (inherited down the hierarchy); else ``default``.
+
+    >>> from inventory.records import DepartmentRec, NodeRec
+    >>> nodes = {"A": NodeRec("A", "a", "city", "core", mlps_level=2),
+    ...          "B": NodeRec("B", "b", "county", "aggregation", parent="A"),
+    ...          "C": NodeRec("C", "c", "county", "access-switch", parent="B"),
+    ...          "D": NodeRec("D", "d", "city", "core")}
+    >>> depts = {"X": DepartmentRec("X", "x", "county", "B", site="C", mlps_level=3)}
+    >>> mlps_levels({"nodes": nodes, "departments": depts}, 3)
+    {'A': 2, 'B': 2, 'C': 3, 'D': 3}
+    """
+    records = state.get("nodes", {})
+    own: dict[str, int] = {}
+    for dept in state.get("departments", {}).values():
+        if dept.site and dept.mlps_level is not None:
+            own[dept.site] = max(own.get(dept.site, 0), dept.mlps_level)
+    for rec in records.values():
+        if rec.mlps_level is not None:
+            own[rec.code] = rec.mlps_level
+    out: dict[str, int] = {}
+
+    def resolve(code: str) -> None:
+        chain: list[str] = []
+        current: str | None = code
+        while current is not None and current not in out and current not in chain:
+            if current in own:
+                out[current] = own[current]
+                break
+            chain.append(current)
+            rec = records.get(current)
+            current = rec.parent if rec is not None else None
+        found = out.get(current, default) if current is not None else default
+        for name in chain:
+            out[name] = found
+
+    for code in records:
+        resolve(code)
+    return out
+
+
 def context_from_state(
     state: Mapping[str, Mapping[str, Any]],
     ipam: Any,
@@ -349,13 +394,14 @@ def context_from_state(
     for dept in state.get("departments", {}).values():
         if dept.site:
             departments[dept.site] = dept.code
+    levels = mlps_levels(state, level)
     nodes = {
         rec.code: NodeInfo(
             name=rec.code,
             role=rec.role,
             network=rec.network,
             platform=rec.platform,
-            level=level,
+            level=levels.get(rec.code, level),
             parent=rec.parent,
             department=departments.get(rec.code),
         )

@@ -24,7 +24,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .invariants import _ev, acl_permits_outside, device_violations
 from .model import Device, Src, parse_device, paused_gc
@@ -42,6 +42,17 @@ __all__ = [
     "check_change",
     "check_network",
 ]
+
+
+CacheKey = tuple[str, str | None, int, str]
+
+
+class DeviceCache(Protocol):
+    """Parsed models by (name, platform, hash, text): a dict or a ``ModelCache``."""
+
+    def get(self, key: CacheKey, /) -> Device | None: ...
+
+    def __setitem__(self, key: CacheKey, device: Device, /) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -136,13 +147,14 @@ def build_model(
     configs: Mapping[str, str],
     context: NetworkContext,
     platforms: Mapping[str, str] | None = None,
-    cache: dict[tuple[str, str | None, int, str], Device] | None = None,
+    cache: DeviceCache | None = None,
     *,
     freeze: bool = False,
 ) -> NetworkModel:
     """Parse ``configs`` (device name -> text); platform from ``platforms``, the context or the text.
 
-    ``cache`` (name, platform, hash, text) -> Device lets a re-check parse only changed texts.
+    ``cache`` (name, platform, hash, text) -> Device lets a re-check parse only changed texts:
+    a dict in memory, or a :class:`security.modelcache.ModelCache` on disk.
     ``freeze`` collects the parse garbage once, then moves every live object out of the
     cyclic collector's sight (``gc.freeze``): a process that keeps a city's model (the
     CLI, the gate) then never pauses for a full rescan of it (measured: 1 s stalls).
@@ -159,6 +171,9 @@ def build_model(
                 if cache is not None:
                     cache[key] = device
             model.devices[name] = device
+    flush = getattr(cache, "flush", None)
+    if flush is not None:
+        flush()
     if freeze:
         gc.collect()
         gc.freeze()

@@ -25,7 +25,6 @@ from monitoring.service import Monitoring
 from security.service import Security
 
 from .config import load_config
-from .devices import fetch_running
 from .security import DbSessionInterface, install, public
 
 LANGUAGES = ("zh_CN", "en")
@@ -63,6 +62,38 @@ def _counts(monitoring: Monitoring) -> Any:
     return monitoring.writer() if monitoring.influx is not None else None
 
 
+def _fetch_running(inventory: Any, codes: Any, *, width: int = 16) -> dict[str, str | Exception]:
+    """Running configurations over SSH (:func:`provisioning.fetch.fetch_running`), loaded on use."""
+    from provisioning.fetch import fetch_running
+
+    return fetch_running(inventory, codes, width=width)
+
+
+def _fetcher(inventory: Inventory) -> Any:
+    """``codes -> {code: running text | exception}`` over the inventory's devices (SSH).
+
+    NAPALM is imported on the first call, not at start-up (CLI start-up time).
+    """
+
+    def fetch(codes: Any, *, width: int = 16) -> dict[str, str | Exception]:
+        return _fetch_running(inventory, codes, width=width)
+
+    return fetch
+
+
+def _observer(inventory: Inventory, poller: Any) -> Any:
+    """``(codes, columns) -> {code: walked columns | exception}`` over SNMP (monitoring's client)."""
+
+    def observe(codes: Any, columns: Any) -> Any:
+        from monitoring.observe import observe_tables
+
+        return observe_tables(
+            inventory, codes, columns, timeout=poller.timeout, retries=poller.retries
+        )
+
+    return observe
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory (flaskr style); ``test_config`` overrides dotted option keys."""
     instance = os.environ.get("EGOVNET_INSTANCE")
@@ -89,7 +120,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security = Security(
         inventory,
         config.security,
-        fetch_running=fetch_running,
+        fetch_running=_fetch_running,
         counts=lambda: _counts(monitoring),
     )
     monitoring = Monitoring(
@@ -106,6 +137,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         "monitoring": monitoring,
         "security": security,
     }
+    app.extensions["egovnet"]["fetcher"] = _fetcher(inventory)
+    app.extensions["egovnet"]["observer"] = _observer(inventory, config.monitoring.poller)
 
     app.session_interface = DbSessionInterface(
         inventory,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lab.snmp.rows import IfRow, LldpRow, RouteRow
+from lab.snmp.rows import ArpRow, IfRow, LldpRow, RouteRow
 from snmpcodec.ber import (
     TAG_COUNTER32,
     TAG_COUNTER64,
@@ -43,6 +43,8 @@ IFX_TABLE = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1)
 IP_FORWARD = (1, 3, 6, 1, 2, 1, 4, 24)
 LLDP_LOCAL = (1, 0, 8802, 1, 1, 2, 1, 3)
 LLDP_REM = (1, 0, 8802, 1, 1, 2, 1, 4, 1, 1)
+IP_NET_TO_MEDIA = (1, 3, 6, 1, 2, 1, 4, 22, 1)
+IP_NET_TO_PHYSICAL = (1, 3, 6, 1, 2, 1, 4, 35, 1)
 
 
 def _const(value: bytes) -> Fn:
@@ -239,6 +241,30 @@ _LLDP_LOC_PORT: list[tuple[int, Fn]] = [
     (4, _loc_port_desc),
 ]
 
+
+def _arp_mac(_poll: Poll, row: ArpRow) -> bytes:
+    return encode_octets(row.mac)
+
+
+def _arp_ip(_poll: Poll, row: ArpRow) -> bytes:
+    return tlv(TAG_IPADDRESS, row.address)
+
+
+_ARP_DYNAMIC = encode_integer(3)
+_IP_NET_TO_MEDIA: list[tuple[int, Fn]] = [
+    (1, lambda _p, row: encode_integer(row.if_index)),
+    (2, _arp_mac),
+    (3, _arp_ip),
+    (4, _const(_ARP_DYNAMIC)),
+]
+_IP_NET_TO_PHYSICAL: list[tuple[int, Fn]] = [
+    (4, _arp_mac),
+    (5, _const(ZERO_TICKS)),
+    (6, _const(_ARP_DYNAMIC)),
+    (7, _const(encode_integer(1))),  # reachable
+    (8, _const(encode_integer(1))),  # active
+]
+
 DEFINITIONS: list[tuple[Oid, str, Fn]] = [
     ((*SYSTEM, 1), "scalar", _sys("sys_descr")),
     ((*SYSTEM, 2), "scalar", _sys_oid),
@@ -266,3 +292,5 @@ DEFINITIONS += [((*IP_FORWARD, 4, 1, n), "ip_cidr", fn) for n, fn in _IP_CIDR]
 DEFINITIONS += [((*IP_FORWARD, 7, 1, n), "inet_cidr", fn) for n, fn in _INET_CIDR]
 DEFINITIONS += [((*LLDP_LOCAL, 7, 1, n), "lldp_loc", fn) for n, fn in _LLDP_LOC_PORT]
 DEFINITIONS += [((*LLDP_REM, n), "lldp_rem", fn) for n, fn in _LLDP_REM]
+DEFINITIONS += [((*IP_NET_TO_MEDIA, n), "arp_media", fn) for n, fn in _IP_NET_TO_MEDIA]
+DEFINITIONS += [((*IP_NET_TO_PHYSICAL, n), "arp_physical", fn) for n, fn in _IP_NET_TO_PHYSICAL]

@@ -7,8 +7,8 @@ so GETNEXT is two bisects and 5,500 devices cost a few kilobytes each. Values
 are computed when asked: status, uptime and counters come from the
 :class:`~lab.model.DeviceRuntime` at request time. Tables served: system,
 interfaces (ifNumber, ifTable), ifXTable, inetCidrRouteTable and
-ipCidrRouteTable, and LLDP-MIB local system, lldpLocPortTable and
-lldpRemTable.
+ipCidrRouteTable, ipNetToMediaTable and ipNetToPhysicalTable (ARP), and
+LLDP-MIB local system, lldpLocPortTable and lldpRemTable.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from lab.model import DeviceRuntime, InterfaceCounters, LabNetwork, chassis_mac
 from lab.snmp import columns
 from lab.snmp.platforms import SnmpPlatform, platform
 from lab.snmp.rows import (
+    ArpRow,
     IfRow,
     LldpRow,
     RouteRow,
+    build_arp_rows,
     build_if_rows,
     build_lldp_rows,
     build_routes,
@@ -115,6 +117,7 @@ class DeviceMib:
         self.if_rows = build_if_rows(spec, self.platform)
         self.routes = build_routes(spec)
         self.lldp_rows = build_lldp_rows(spec, network)
+        self.arp_rows: list[ArpRow] = build_arp_rows(spec, network)
         self.chassis_mac = parse_mac(chassis_mac(spec))
         #: ifName -> (oper up, boot time, ifLastChange ticks) as last observed. The model
         #: keeps no change times, so a change is dated when the agent first sees it.
@@ -134,6 +137,8 @@ class DeviceMib:
             ),
             "inet_cidr": Table.of([(r.inet_index, r) for r in self.routes]),
             "ip_cidr": Table.of([(r.ip_index, r) for r in self.routes]),
+            "arp_media": Table.of([(r.media_index, r) for r in self.arp_rows]),
+            "arp_physical": Table.of([(r.physical_index, r) for r in self.arp_rows]),
         }
 
     # -- lookups ---------------------------------------------------------------

@@ -6,10 +6,12 @@ import ipaddress
 from dataclasses import dataclass
 
 from lab.model import (
+    LabArp,
     LabDeviceSpec,
     LabInterface,
     LabNetwork,
     LabRoute,
+    arp_table,
     chassis_mac,
     routing_table,
     stable_mac,
@@ -64,6 +66,18 @@ class LldpRow:
     port_desc: bytes
     sys_name: bytes
     sys_desc: bytes
+
+
+@dataclass(frozen=True)
+class ArpRow:
+    """One ARP entry, with its ipNetToMediaTable and ipNetToPhysicalTable indexes."""
+
+    entry: LabArp
+    if_index: int
+    address: bytes
+    mac: bytes
+    media_index: Oid
+    physical_index: Oid
 
 
 def parse_mac(text: str) -> bytes:
@@ -175,6 +189,37 @@ def build_lldp_rows(spec: LabDeviceSpec, network: LabNetwork) -> list[LldpRow]:
                 ).encode(),
                 sys_name=pspec.hostname.encode(),
                 sys_desc=pplat.describe(pspec.model, pspec.hostname).encode(),
+            )
+        )
+    return rows
+
+
+def build_arp_rows(spec: LabDeviceSpec, network: LabNetwork) -> list[ArpRow]:
+    """ARP rows of ``spec`` (:func:`lab.model.arp_table`) on its interfaces."""
+    by_name = {i.name: i.index for i in spec.interfaces}
+
+    def peer_spec(code: str) -> LabDeviceSpec | None:
+        runtime = network.devices.get(code)
+        return runtime.spec if runtime is not None else None
+
+    rows = []
+    for entry in arp_table(spec, peer_spec):
+        try:
+            address = ipaddress.IPv4Address(entry.address).packed
+            mac = parse_mac(entry.mac)
+        except (ValueError, SnmpLabError) as exc:
+            raise SnmpLabError(f"{spec.code}: ARP entry {entry.address}: {exc}") from None
+        if_index = by_name.get(entry.interface)
+        if if_index is None:
+            raise SnmpLabError(f"{spec.code}: ARP entry {entry.address}: no {entry.interface}")
+        rows.append(
+            ArpRow(
+                entry=entry,
+                if_index=if_index,
+                address=address,
+                mac=mac,
+                media_index=(if_index, *address),
+                physical_index=(if_index, 1, 4, *address),
             )
         )
     return rows

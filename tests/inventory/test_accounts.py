@@ -251,7 +251,7 @@ def test_upgrade_from_the_previous_head_keeps_the_data(database_url: str) -> Non
     from alembic import command
     from sqlalchemy import inspect
 
-    from inventory.db import _alembic_config, current_revision
+    from inventory.db import MIGRATIONS, _alembic_config, current_revision, migration_head
 
     engine = make_engine(database_url)
     try:
@@ -264,7 +264,7 @@ def test_upgrade_from_the_previous_head_keeps_the_data(database_url: str) -> Non
                 )
             )
         upgrade(engine)
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == migration_head(MIGRATIONS / "versions")
         tables = set(inspect(engine).get_table_names())
         assert {"users", "api_tokens", "audit_log", "login_sessions"} <= tables
         with engine.connect() as conn:

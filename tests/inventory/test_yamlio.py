@@ -277,7 +277,7 @@ def test_a_line_key_is_an_unknown_field_not_a_type_error(tmp_path: Path) -> None
     row = line_of(text, "__line__")
     assert _problems(tmp_path, text) == [
         f"FILE:{row}: node 411302: '__line__': unknown field (known: code, name, level, role, "
-        "parent, network, platform, mgmt_address, ssh_port, snmp_port, credentials, status)"
+        "parent, network, platform, mgmt_address, ssh_port, snmp_port, credentials, status, mlps_level)"
     ]
     assert _problems(tmp_path, "__line__: 3\nnodes: []\n")[0].startswith(
         "FILE:1: unknown section '__line__'"
