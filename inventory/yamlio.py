@@ -202,7 +202,16 @@ def _build(loader: Any, sections: dict[Any, int]) -> Any:
         if kind is scalar_event:
             if event.anchor is not None:
                 raise YamlLoadError(_line(event.start_mark), "anchors are not supported")
-            value = _scalar(event)
+            if (
+                event.value == "="
+                and event.tag is None
+                and stack
+                and keys[-1] is _NO_KEY
+                and type(stack[-1]) is LinedDict
+            ):
+                value = "="  # PyYAML turns a '=' (value tag) key into the string '='
+            else:
+                value = _scalar(event)
         elif kind is mapping_start or kind is sequence_start:
             line = _line(event.start_mark)
             if event.anchor is not None:
