@@ -69,9 +69,8 @@ def display_filter(family: str | None = None) -> str:
 def templates() -> list[bytes]:
     """Distinct frames crafted with scapy."""
     from scapy.all import ICMP, IP, TCP, UDP, Ether, Raw, raw
-    from scapy.layers.snmp import SNMP, SNMPget, SNMPvarbind
-
     from scapy.asn1.asn1 import ASN1_OID
+    from scapy.layers.snmp import SNMP, SNMPget, SNMPvarbind
 
     out: list[bytes] = []
     eth = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
@@ -80,28 +79,81 @@ def templates() -> list[bytes]:
         sp = 30000 + i
         out.append(raw(eth / IP(src=a, dst=b) / TCP(sport=sp, dport=443, flags="S")))
         out.append(raw(eth / IP(src=b, dst=a) / TCP(sport=443, dport=sp, flags="SA")))
-        out.append(raw(eth / IP(src=a, dst=b) / TCP(sport=sp, dport=443, flags="PA") / Raw(b"x" * 200)))
-        out.append(raw(eth / IP(src=b, dst=a) / TCP(sport=443, dport=sp, flags="PA") / Raw(b"y" * 900)))
+        out.append(
+            raw(eth / IP(src=a, dst=b) / TCP(sport=sp, dport=443, flags="PA") / Raw(b"x" * 200))
+        )
+        out.append(
+            raw(eth / IP(src=b, dst=a) / TCP(sport=443, dport=sp, flags="PA") / Raw(b"y" * 900))
+        )
     for i in range(300):  # UDP (DNS-like) inside the extranet
         a = f"10.112.{i % 100}.{50 + i % 50}"
-        out.append(raw(eth / IP(src=a, dst="10.111.255.53") / UDP(sport=40000 + i, dport=53) / Raw(b"q" * 30)))
-        out.append(raw(eth / IP(src="10.111.255.53", dst=a) / UDP(sport=53, dport=40000 + i) / Raw(b"r" * 80)))
+        out.append(
+            raw(
+                eth
+                / IP(src=a, dst="10.111.255.53")
+                / UDP(sport=40000 + i, dport=53)
+                / Raw(b"q" * 30)
+            )
+        )
+        out.append(
+            raw(
+                eth
+                / IP(src="10.111.255.53", dst=a)
+                / UDP(sport=53, dport=40000 + i)
+                / Raw(b"r" * 80)
+            )
+        )
     oid = ASN1_OID("1.3.6.1.2.1.1.5.0")
     for i in range(100):  # SNMP v2c to devices, some with the default community
         community = "public" if i % 4 == 0 else "n0tdefault"
         pdu = SNMP(community=community, PDU=SNMPget(varbindlist=[SNMPvarbind(oid=oid)]))
-        out.append(raw(eth / IP(src="10.111.255.10", dst=f"10.111.0.{i + 1}") / UDP(sport=50000 + i, dport=161) / pdu))
+        out.append(
+            raw(
+                eth
+                / IP(src="10.111.255.10", dst=f"10.111.0.{i + 1}")
+                / UDP(sport=50000 + i, dport=161)
+                / pdu
+            )
+        )
     for i in range(50):  # Telnet and HTTP to devices
         dev = f"10.111.1.{i + 1}"
-        out.append(raw(eth / IP(src="10.112.5.5", dst=dev) / TCP(sport=33000 + i, dport=23, flags="PA") / Raw(b"admin\r\n")))
-        out.append(raw(eth / IP(src="10.112.5.6", dst=dev) / TCP(sport=34000 + i, dport=80, flags="PA") / Raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")))
+        out.append(
+            raw(
+                eth
+                / IP(src="10.112.5.5", dst=dev)
+                / TCP(sport=33000 + i, dport=23, flags="PA")
+                / Raw(b"admin\r\n")
+            )
+        )
+        out.append(
+            raw(
+                eth
+                / IP(src="10.112.5.6", dst=dev)
+                / TCP(sport=34000 + i, dport=80, flags="PA")
+                / Raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            )
+        )
     for port in range(1, 200):  # a SYN scan
-        out.append(raw(eth / IP(src="10.112.9.9", dst="10.112.8.8") / TCP(sport=55555, dport=port, flags="S")))
+        out.append(
+            raw(
+                eth
+                / IP(src="10.112.9.9", dst="10.112.8.8")
+                / TCP(sport=55555, dport=port, flags="S")
+            )
+        )
     for h in range(1, 100):  # an ICMP sweep
         out.append(raw(eth / IP(src="10.112.7.7", dst=f"10.112.6.{h}") / ICMP()))
     for i in range(100):  # internet away from the egress, intranet leaks
-        out.append(raw(eth / IP(src=f"10.112.3.{i + 1}", dst="203.0.113.10") / TCP(sport=36000 + i, dport=443, flags="S")))
-        out.append(raw(eth / IP(src="10.200.1.1", dst=f"10.200.2.{i + 1}") / UDP(sport=1000, dport=2000)))
+        out.append(
+            raw(
+                eth
+                / IP(src=f"10.112.3.{i + 1}", dst="203.0.113.10")
+                / TCP(sport=36000 + i, dport=443, flags="S")
+            )
+        )
+        out.append(
+            raw(eth / IP(src="10.200.1.1", dst=f"10.200.2.{i + 1}") / UDP(sport=1000, dport=2000))
+        )
     return out
 
 
@@ -137,9 +189,9 @@ def ours(path: Path) -> tuple[float, int, int]:
 
 def tshark(path: Path, dfilter: str) -> float:
     binary = shutil.which("tshark")
-    assert binary is not None  # noqa: S101 - checked by main
+    assert binary is not None
     start = time.perf_counter()
-    subprocess.run(  # noqa: S603 - fixed argv
+    subprocess.run(
         [binary, "-n", "-r", str(path), "-Y", dfilter, "-T", "fields", "-e", "frame.number"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -158,16 +210,22 @@ def main() -> int:
     packets = 20_000 if args.smoke else args.packets
     started = time.perf_counter()
     path = capture(packets)
-    print(f"capture: {path} ({path.stat().st_size / 1e6:.1f} MB, ready in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"capture: {path} ({path.stat().st_size / 1e6:.1f} MB, ready in {time.perf_counter() - started:.1f} s)"
+    )
     seconds, seen, findings = ours(path)
-    assert seen == packets, (seen, packets)  # noqa: S101
+    assert seen == packets, (seen, packets)
     ours_pps = packets / seconds
-    print(f"ours   : {packets} packets in {seconds:.2f} s = {ours_pps:,.0f} packets/s, {findings} findings")
+    print(
+        f"ours   : {packets} packets in {seconds:.2f} s = {ours_pps:,.0f} packets/s, {findings} findings"
+    )
     if shutil.which("tshark") is None:
         print("tshark : not installed (apt-get install tshark); no ratio")
         return 0
     t = tshark(path, display_filter())
-    print(f"tshark : {packets} packets in {t:.2f} s = {packets / t:,.0f} packets/s (one combined filter)")
+    print(
+        f"tshark : {packets} packets in {t:.2f} s = {packets / t:,.0f} packets/s (one combined filter)"
+    )
     print(f"ratio  : ours / tshark = {ours_pps / (packets / t):.2f}x")
     if args.per_family:
         total = 0.0
@@ -175,7 +233,9 @@ def main() -> int:
             ft = tshark(path, display_filter(family))
             total += ft
             print(f"tshark {family:15s}: {ft:.2f} s")
-        print(f"tshark per family: {total:.2f} s in {len(FAMILIES)} passes = {packets / total:,.0f} packets/s; ratio {ours_pps / (packets / total):.2f}x")
+        print(
+            f"tshark per family: {total:.2f} s in {len(FAMILIES)} passes = {packets / total:,.0f} packets/s; ratio {ours_pps / (packets / total):.2f}x"
+        )
     return 0
 
 

@@ -73,6 +73,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "audit": ("inventory.accounts_cli", "audit_cli", "The append-only, hash-chained audit log."),
     "serve": ("web.serve", "serve_cmd", "Serve the web console (waitress)."),
+    "inspect": ("security.inspect.cli", "inspect_cmd", "Inspect a pcap/pcapng at a capture point."),
+    "capture": ("security.inspect.cli", "capture_cmd", "Capture live traffic and inspect it."),
 }
 
 

@@ -164,7 +164,7 @@ class Inspector:
         for key, v in flows.items():
             rkey = _reverse(key)
             r = flows.get(rkey) if rkey is not None else None
-            if r is not None and not _is_initiator(key, v, rkey, r):
+            if r is not None and rkey is not None and not _is_initiator(key, v, rkey, r):
                 continue  # folded in when its initiator is visited
             client, server, proto, cport, sport = key
             packets, first, last, payload = v[_PKTS], v[_FIRST], v[_LAST], v[_BYTES]
@@ -319,7 +319,9 @@ class Inspector:
             details=evidence,
         )
 
-    def _scans(self, found: dict[tuple[str, str, str, str], Finding], probes: list[Connection]) -> None:
+    def _scans(
+        self, found: dict[tuple[str, str, str, str], Finding], probes: list[Connection]
+    ) -> None:
         """Zeek-like port scans and host sweeps over the connection initiations."""
         t = self.thresholds
         by_pair: dict[tuple[int, int, int], list[Connection]] = defaultdict(list)

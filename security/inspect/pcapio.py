@@ -244,7 +244,7 @@ class PcapWriter:
     def write(self, ts: float, data: bytes) -> None:
         """Append one packet captured at ``ts`` (seconds since the epoch)."""
         sec = int(ts)
-        usec = min(int(round((ts - sec) * 1e6)), 999999)
+        usec = min(round((ts - sec) * 1e6), 999999)
         data = data[:MAX_RECORD]
         self._parts.append(self._head(sec, usec, len(data), len(data)))
         self._parts.append(data)

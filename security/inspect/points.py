@@ -111,7 +111,7 @@ class AddressPlan:
     def __post_init__(self) -> None:
         for block in self.intranet:
             for other in self.extranet:
-                if block.version == other.version and block.overlaps(other):  # type: ignore[arg-type]
+                if block.version == other.version and block.overlaps(other):
                     raise SecurityError(f"intranet block {block} overlaps extranet block {other}")
         object.__setattr__(self, "_ext", tuple(_span(n) for n in self.extranet))
         object.__setattr__(self, "_intra", tuple(_span(n) for n in self.intranet))
