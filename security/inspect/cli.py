@@ -11,7 +11,9 @@ input (one line, no traceback).
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -168,16 +170,22 @@ def capture_cmd(
     write: Path | None,
     **opts: Any,
 ) -> None:
-    """Capture live traffic on an interface and inspect it; exit 1 on findings."""
+    """Capture live traffic on an interface and inspect it; exit 1 on findings.
+
+    The capture lasts ``--seconds``, or until SIGINT/SIGTERM, then reports.
+    """
     from .live import capture
 
     inspector = _inspector(ctx, opts)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
 
     def started() -> None:
         print(f"capturing on {iface} for {seconds:g} s", file=sys.stderr, flush=True)
 
     try:
-        capture(inspector, iface, seconds, bpf=bpf, write=write, started=started)
+        capture(inspector, iface, seconds, bpf=bpf, write=write, started=started, stop=stop)
     except SecurityError as exc:
         raise InputError(str(exc)) from None
     _report(ctx, inspector, f"iface:{iface}", opts["as_json"])

@@ -9,7 +9,6 @@ failure.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,8 +56,12 @@ def capture(
     bpf: str | None = None,
     write: Path | None = None,
     started: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
-    """Capture ``seconds`` on ``iface`` into ``inspector`` (and ``write``); return the packets."""
+    """Capture ``seconds`` on ``iface`` into ``inspector`` (and ``write``); return the packets.
+
+    ``stop`` (set from a signal handler, say) ends the capture early.
+    """
     from scapy.layers.inet import IP
     from scapy.layers.inet6 import IPv6
     from scapy.layers.l2 import CookedLinux, Ether
@@ -108,7 +111,7 @@ def capture(
             raise CaptureError(f"--iface {iface}: the capture did not start within 10 s")
         if started is not None:
             started()
-        time.sleep(seconds)
+        (stop or threading.Event()).wait(seconds)
     except OSError as exc:
         raise CaptureError(f"--iface {iface}: cannot capture: {exc.strerror or exc}") from None
     finally:
