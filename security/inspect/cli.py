@@ -37,7 +37,7 @@ def _plan_options(f: Any) -> Any:
         click.option("--extranet", multiple=True, metavar="CIDR", help="Extranet block (repeatable); without it the inventory's plan is used."),
         click.option("--management", multiple=True, metavar="CIDR", help="City management subnet (extranet; repeatable)."),
         click.option("--intranet", multiple=True, metavar="CIDR", help="Government intranet block (repeatable)."),
-        click.option("--devices", multiple=True, metavar="CIDR", help="Block of device management addresses (repeatable)."),
+        click.option("--devices", multiple=True, metavar="CIDR", help="Block of device management addresses (extranet; repeatable)."),
         click.option("--scan-ports", type=int, default=15, show_default=True, help="Port scan: distinct ports of one host."),
         click.option("--sweep-hosts", type=int, default=25, show_default=True, help="Host sweep: distinct hosts on one service."),
         click.option("--window", type=float, default=300.0, show_default=True, help="Scan window in seconds."),
@@ -56,7 +56,8 @@ def _inspector(ctx: click.Context, opts: dict[str, Any]) -> Inspector:
         devices = parse_networks(opts["devices"], "--devices")
         management = parse_networks(opts["management"], "--management")
         if opts["extranet"]:
-            extranet = parse_networks(opts["extranet"], "--extranet") + management
+            # the management subnet and device blocks are extranet space too
+            extranet = parse_networks(opts["extranet"], "--extranet") + management + devices
             plan = AddressPlan(extranet, intranet, devices, management=management)
             return Inspector(plan, at, OwnerIndex(), thresholds)
         plan, owners = _inventory_plan(ctx, intranet, devices, management)

@@ -19,6 +19,7 @@ from .pcapio import (
     LINKTYPE_IPV4,
     LINKTYPE_IPV6,
     LINKTYPE_LINUX_SLL,
+    LINKTYPE_RAW,
     PcapWriter,
 )
 
@@ -33,6 +34,15 @@ def check_interface(iface: str) -> None:
     ):
         known = sorted(p.name for p in Path("/sys/class/net").iterdir())
         raise CaptureError(f"--iface: no interface {iface!r} here (known: {', '.join(known)})")
+
+
+def _linktype(iface: str) -> int:
+    """The pcap link type of what scapy delivers on ``iface`` (Ethernet, or raw IP on tun)."""
+    try:
+        kind = int(Path("/sys/class/net", iface, "type").read_text())
+    except (OSError, ValueError):
+        return LINKTYPE_ETHERNET
+    return LINKTYPE_RAW if kind == 65534 else LINKTYPE_ETHERNET
 
 
 def check_filter(bpf: str | None, iface: str) -> None:
@@ -72,7 +82,7 @@ def capture(
         raise CaptureError("--seconds must be positive")
     check_interface(iface)
     check_filter(bpf, iface)
-    writer: list[PcapWriter] = []
+    writer = PcapWriter(write, _linktype(iface)) if write is not None else None
     lock = threading.Lock()
     count = [0]
 
@@ -91,10 +101,8 @@ def capture(
         ts = float(pkt.time)
         with lock:
             count[0] += 1
-            if write is not None:
-                if not writer:
-                    writer.append(PcapWriter(write, max(linktype, LINKTYPE_ETHERNET)))
-                writer[0].write(ts, data)
+            if writer is not None:
+                writer.write(ts, data)
             inspector.feed(ts, data, 0, len(data), linktype)
 
     ready = threading.Event()
@@ -118,8 +126,6 @@ def capture(
         if sniffer.running:
             sniffer.stop()
         with lock:
-            if write is not None:
-                if not writer:
-                    writer.append(PcapWriter(write, LINKTYPE_ETHERNET))
-                writer[0].close()
+            if writer is not None:
+                writer.close()
     return count[0]

@@ -57,7 +57,7 @@ def main() -> int:
     elif mode == "telnet":
         telnet(args[0], int(args[1]) if len(args) > 1 else 23)
     elif mode == "http":
-        with urllib.request.urlopen(f"http://{args[0]}/", timeout=5) as answer:  # noqa: S310
+        with urllib.request.urlopen(f"http://{args[0]}/", timeout=5) as answer:
             answer.read()
     elif mode in ("scan", "sweep"):
         from scapy.all import ICMP, IP, TCP, conf, send
@@ -65,9 +65,18 @@ def main() -> int:
         conf.verb = 0
         if mode == "scan":
             first, last = int(args[1]), int(args[2])
-            send([IP(dst=args[0]) / TCP(sport=47000, dport=p, flags="S") for p in range(first, last + 1)], inter=0.01)
+            send(
+                [
+                    IP(dst=args[0]) / TCP(sport=47000, dport=p, flags="S")
+                    for p in range(first, last + 1)
+                ],
+                inter=0.01,
+            )
         else:
-            send([IP(dst=f"{args[0]}.{i}") / ICMP(id=9, seq=i) for i in range(1, int(args[1]) + 1)], inter=0.01)
+            send(
+                [IP(dst=f"{args[0]}.{i}") / ICMP(id=9, seq=i) for i in range(1, int(args[1]) + 1)],
+                inter=0.01,
+            )
     else:
         raise SystemExit(f"unknown mode {mode}")
     return 0

@@ -112,7 +112,9 @@ def capture(
         "capture", "--iface", lab.ifname("c02", "dep"), "--at", "county", "--seconds", "90",
         "--bpf", "ip", "--write", str(pcap), "--json", *PLAN, netns=lab.netns("c02"),
     )  # fmt: skip
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp))
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp)
+    )
     assert proc.stderr is not None
     line = proc.stderr.readline()
     assert line.startswith("capturing on"), line + proc.stderr.read()
@@ -131,10 +133,24 @@ def _py(*args: str) -> list[str]:
     return [sys.executable, TRAFFIC, *args]
 
 
-def test_violating_traffic_gives_exactly_the_expected_findings(lab: NetnsLab, tmp_path: Path) -> None:
+def test_violating_traffic_gives_exactly_the_expected_findings(
+    lab: NetnsLab, tmp_path: Path
+) -> None:
     dep = str(ipaddress.IPv4Interface(lab.topology.link("c02", "dep").address_of("dep")).ip)
     device, core = "10.254.1.3", "10.254.1.2"
-    snmp = ["snmpget", "-v2c", "-c", "public", "-t", "2", "-r", "0", "-On", device, "1.3.6.1.2.1.1.5.0"]
+    snmp = [
+        "snmpget",
+        "-v2c",
+        "-c",
+        "public",
+        "-t",
+        "2",
+        "-r",
+        "0",
+        "-On",
+        device,
+        "1.3.6.1.2.1.1.5.0",
+    ]
     traffic = [
         ("dep", _py("telnet", device), True),
         ("dep", _py("http", device), True),
@@ -143,7 +159,11 @@ def test_violating_traffic_gives_exactly_the_expected_findings(lab: NetnsLab, tm
         ("dep", _py("sweep", "10.254.3", "30"), True),
         ("dep", ["ping", "-n", "-q", "-c", "2", "-i", "0.2", "203.0.113.2"], True),
         # the intranet address leaks onto the extranet; nothing answers it
-        ("dep", ["ping", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1", "-I", LEAK, "10.200.0.9"], False),
+        (
+            "dep",
+            ["ping", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1", "-I", LEAK, "10.200.0.9"],
+            False,
+        ),
     ]
     code, report, pcap = capture(lab, tmp_path, "bad", traffic)
     assert code == 1, report
