@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -174,22 +175,62 @@ def capture(packets: int) -> Path:
     return path
 
 
+def decoders(path: Path, sample: int) -> None:
+    """Decoding alone (CPU time): ours, scapy's ``Ether()``, dpkt when importable."""
+    import itertools
+
+    from security.inspect.decode import decode
+
+    t = time.process_time()
+    for _ts, buf, off, caplen, linktype in itertools.islice(PacketStream(path), sample):
+        decode(buf, off, caplen, linktype)
+    ours_rate = sample / (time.process_time() - t)
+    print(f"decode : ours  {ours_rate:,.0f} packets/s (CPU, read + decode, {sample} packets)")
+    from scapy.layers.l2 import Ether
+    from scapy.utils import RawPcapReader
+
+    small = max(sample // 50, 100)
+    t = time.process_time()
+    for data, _meta in itertools.islice(RawPcapReader(str(path)), small):
+        Ether(data)
+    print(
+        f"decode : scapy {small / (time.process_time() - t):,.0f} packets/s (RawPcapReader + Ether())"
+    )
+    try:
+        import dpkt  # type: ignore[import-not-found]
+    except ImportError:
+        print("decode : dpkt  not installed (pip install dpkt to compare)")
+        return
+    t = time.process_time()
+    with path.open("rb") as fh:
+        for _ts, data in itertools.islice(dpkt.pcap.Reader(fh), sample // 5):
+            ip = dpkt.ethernet.Ethernet(data).data
+            if isinstance(ip, dpkt.ip.IP):
+                (ip.src, ip.dst, ip.p, getattr(ip.data, "sport", 0), getattr(ip.data, "dport", 0))
+    print(
+        f"decode : dpkt  {sample // 5 / (time.process_time() - t):,.0f} packets/s (dpkt {dpkt.__version__})"
+    )
+
+
 def ours(path: Path) -> tuple[float, int, int]:
     plan = AddressPlan(
         extranet=tuple(ipaddress.ip_network(n) for n in EXTRANET),
         intranet=tuple(ipaddress.ip_network(n) for n in INTRANET),
         devices=tuple(ipaddress.ip_network(n) for n in DEVICES),
     )
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     inspector = Inspector(plan, POINTS["county"])
     inspector.read(PacketStream(path))
     findings = inspector.findings()
+    print(f"ours   : CPU {time.process_time() - cpu:.2f} s")
     return time.perf_counter() - start, inspector.packets, len(findings)
 
 
 def tshark(path: Path, dfilter: str) -> float:
+    """Wall seconds of one tshark pass (its CPU seconds are printed)."""
     binary = shutil.which("tshark")
     assert binary is not None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [binary, "-n", "-r", str(path), "-Y", dfilter, "-T", "fields", "-e", "frame.number"],
@@ -198,7 +239,11 @@ def tshark(path: Path, dfilter: str) -> float:
         check=True,
         env={**os.environ, "HOME": tempfile.gettempdir()},
     )
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    print(f"tshark : CPU {cpu:.2f} s")
+    return wall
 
 
 def main() -> int:
@@ -213,6 +258,7 @@ def main() -> int:
     print(
         f"capture: {path} ({path.stat().st_size / 1e6:.1f} MB, ready in {time.perf_counter() - started:.1f} s)"
     )
+    decoders(path, min(packets, 200_000))
     seconds, seen, findings = ours(path)
     assert seen == packets, (seen, packets)
     ours_pps = packets / seconds
