@@ -212,6 +212,32 @@ def decoders(path: Path, sample: int) -> None:
     )
 
 
+def owners(prefixes: int = 6000) -> None:
+    """Address -> owner: our longest-prefix match vs a linear ``ipaddress`` scan."""
+    import random
+
+    from security.inspect.owners import OwnerIndex
+
+    nets = [
+        ipaddress.ip_network(f"10.{112 + i // 2000}.{(i % 2000) // 8}.{(i % 8) * 32}/27")
+        for i in range(prefixes)
+    ]
+    index = OwnerIndex((str(n), f"N{i}", None) for i, n in enumerate(nets))
+    sample = [int(n.network_address) + 5 for n in random.Random(1).sample(nets, 500)]
+    t = time.process_time()
+    for value in sample:
+        index.owner(value)
+    lpm = (time.process_time() - t) / len(sample)
+    t = time.process_time()
+    for value in sample[:20]:
+        address = ipaddress.ip_address(value)
+        max((n for n in nets if address in n), key=lambda n: n.prefixlen, default=None)
+    scan = (time.process_time() - t) / 20
+    print(
+        f"owners : {prefixes} prefixes: LPM {lpm * 1e6:.1f} us/address, linear scan {scan * 1e6:,.0f} us/address"
+    )
+
+
 def ours(path: Path) -> tuple[float, int, int]:
     plan = AddressPlan(
         extranet=tuple(ipaddress.ip_network(n) for n in EXTRANET),
@@ -259,6 +285,7 @@ def main() -> int:
         f"capture: {path} ({path.stat().st_size / 1e6:.1f} MB, ready in {time.perf_counter() - started:.1f} s)"
     )
     decoders(path, min(packets, 200_000))
+    owners()
     seconds, seen, findings = ours(path)
     assert seen == packets, (seen, packets)
     ours_pps = packets / seconds

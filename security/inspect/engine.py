@@ -75,6 +75,22 @@ class Connection:
     payload: int
     initiated: bool
     snmp: tuple[str, bytes] | None
+    answered: bool = False
+
+    @property
+    def probe(self) -> bool:
+        """A failed or unanswered attempt, as Zeek's scan detection counts them.
+
+        TCP: opened with a SYN and no payload either way (unanswered, reset,
+        or closed without data); UDP: no answer; ICMP: an echo request.
+        """
+        if not self.initiated:
+            return False
+        if self.proto == TCP:
+            return not self.payload
+        if self.proto == UDP:
+            return not self.answered
+        return True
 
     @property
     def service(self) -> str:
@@ -190,6 +206,7 @@ class Inspector:
                     payload,
                     _initiates(key, v) and (client, cport) == (key[0], key[3]),
                     snmp,
+                    r is not None,
                 )
             )
         out.sort(key=lambda c: (c.first, c.client, c.server, c.proto, c.cport, c.sport))
@@ -203,7 +220,7 @@ class Inspector:
         for conn in self.connections():
             for kind, details in self._judge(conn):
                 self._add(found, kind, conn, details)
-            if conn.initiated:
+            if conn.probe:
                 probes.append(conn)
         self._scans(found, probes)
         for f in found.values():

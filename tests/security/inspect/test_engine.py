@@ -202,3 +202,23 @@ def test_flow_cap_counts_what_it_cannot_attribute(tmp_path: Path) -> None:
     pkts = [IP(src=HOST, dst="10.113.0.9") / UDP(sport=40000 + i, dport=53) for i in range(10)]
     inspector = inspect(write(tmp_path / "cap.pcap", pkts), thresholds=Thresholds(max_flows=4))
     assert (len(inspector.flows), inspector.unattributed, inspector.packets) == (4, 6, 10)
+
+
+def test_answered_udp_and_tcp_with_data_are_not_probes(tmp_path: Path) -> None:
+    # a resolver asking 30 servers, each answering; a client fetching from 20 ports
+    pkts = []
+    for i in range(1, 31):
+        server = f"10.113.5.{i}"
+        pkts += [
+            IP(src=HOST, dst=server) / UDP(sport=41000 + i, dport=53) / Raw(b"q"),
+            IP(src=server, dst=HOST) / UDP(sport=53, dport=41000 + i) / Raw(b"a"),
+        ]
+    for port in range(3000, 3020):
+        pkts += tcp_session(HOST, "10.113.0.9", 42000 + port - 3000, port, b"GET")
+    assert keys(inspect(write(tmp_path / "busy.pcap", pkts))) == []
+    unanswered = [
+        IP(src=HOST, dst=f"10.113.5.{i}") / UDP(sport=41000 + i, dport=53) for i in range(1, 31)
+    ]
+    assert keys(inspect(write(tmp_path / "sweep.pcap", unanswered))) == [
+        ("inspect.host-sweep", f"{HOST}>*/udp53")
+    ]
