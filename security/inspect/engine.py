@@ -324,13 +324,16 @@ class Inspector:
             "dst_department": dst_owner[1],
             **{k: (set(v) if isinstance(v, set) else v) for k, v in details.items()},
         }
+        title = KINDS[kind][1].format(**values)
+        if kind == "zone-crossing" and INTRANET not in (values["a_zone"], values["b_zone"]):
+            title = f"{values['a_zone']} traffic from {src} to {dst} seen on the intranet"
         return Finding(
             kind=kind,
             src=src,
             dst=dst,
             service=service,
             point=self.point.name,
-            title=KINDS[kind][1].format(**values),
+            title=title,
             node=owner[0],
             department=owner[1],
             details=evidence,

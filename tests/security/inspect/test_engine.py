@@ -170,6 +170,8 @@ def test_extranet_traffic_seen_on_the_intranet(tmp_path: Path) -> None:
     assert keys(inspect(path, "intranet")) == [
         ("inspect.zone-crossing", f"{HOST}>10.113.0.9/tcp443")
     ]
+    [finding] = inspect(path, "intranet").findings()
+    assert finding.title == f"extranet traffic from {HOST} to 10.113.0.9 seen on the intranet"
 
 
 def test_findings_name_node_and_department_through_ipam(tmp_path: Path) -> None:
