@@ -44,6 +44,9 @@ _PCAP_MAGIC = {
 }
 _PCAPNG_SHB = b"\x0a\x0d\x0d\x0a"
 
+_BLOCK = {o: struct.Struct(o + "II").unpack_from for o in "<>"}
+_EPB = {o: struct.Struct(o + "IIIII").unpack_from for o in "<>"}
+
 #: What a consumer receives per packet: (timestamp s, buffer, offset, caplen, linktype).
 PacketSink = Callable[[float, bytes, int, int, int], None]
 
@@ -154,7 +157,7 @@ class PacketStream:
                         f"byte-order magic 0x{bom.hex()}"
                     )
                 interfaces = []
-            (kind, length) = struct.unpack_from(order + "II", buf, pos)
+            (kind, length) = _BLOCK[order](buf, pos)
             if length < 12 or length % 4 or length > MAX_RECORD + 64:
                 raise CaptureError(
                     f"{self.path}: offset {base + pos}: pcapng block of type {kind:#x} has an "
@@ -171,8 +174,8 @@ class PacketStream:
             body, end = pos + 8, pos + length - 4
             if kind == 1:  # interface description
                 interfaces.append(self._idb(buf, body, end, order, base + pos))
-            elif kind in (6, 3):  # enhanced / simple packet
-                yield from self._ng_packet(buf, kind, body, end, order, interfaces, base + pos)
+            elif kind == 6 or kind == 3:  # enhanced / simple packet
+                yield self._ng_packet(buf, kind, body, end, order, interfaces, base + pos)
             pos += length
 
     def _idb(self, buf: bytes, body: int, end: int, order: str, where: int) -> tuple[int, float]:
@@ -200,11 +203,11 @@ class PacketStream:
         order: str,
         interfaces: list[tuple[int, float]],
         where: int,
-    ) -> Iterator[tuple[float, bytes, int, int, int]]:
+    ) -> tuple[float, bytes, int, int, int]:
         if kind == 6:
             if end - body < 20:
                 raise CaptureError(f"{self.path}: offset {where}: packet block cut short")
-            iface, high, low, caplen, _orig = struct.unpack_from(order + "IIIII", buf, body)
+            iface, high, low, caplen, _orig = _EPB[order](buf, body)
             data = body + 20
             stamp = (high << 32) | low
         else:
@@ -223,7 +226,7 @@ class PacketStream:
             )
         linktype, tick = interfaces[iface]
         self.packets += 1
-        yield stamp * tick, buf, data, caplen, linktype
+        return stamp * tick, buf, data, caplen, linktype
 
 
 class PcapWriter:
