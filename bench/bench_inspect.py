@@ -238,7 +238,7 @@ def owners(prefixes: int = 6000) -> None:
     )
 
 
-def ours(path: Path) -> tuple[float, int, int]:
+def ours(path: Path) -> tuple[float, float, int, int]:
     plan = AddressPlan(
         extranet=tuple(ipaddress.ip_network(n) for n in EXTRANET),
         intranet=tuple(ipaddress.ip_network(n) for n in INTRANET),
@@ -248,12 +248,11 @@ def ours(path: Path) -> tuple[float, int, int]:
     inspector = Inspector(plan, POINTS["county"])
     inspector.read(PacketStream(path))
     findings = inspector.findings()
-    print(f"ours   : CPU {time.process_time() - cpu:.2f} s")
-    return time.perf_counter() - start, inspector.packets, len(findings)
+    return time.perf_counter() - start, time.process_time() - cpu, inspector.packets, len(findings)
 
 
-def tshark(path: Path, dfilter: str) -> float:
-    """Wall seconds of one tshark pass (its CPU seconds are printed)."""
+def tshark(path: Path, dfilter: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one tshark pass."""
     binary = shutil.which("tshark")
     assert binary is not None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -268,8 +267,7 @@ def tshark(path: Path, dfilter: str) -> float:
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    print(f"tshark : CPU {cpu:.2f} s")
-    return wall
+    return wall, cpu
 
 
 def main() -> int:
@@ -286,28 +284,31 @@ def main() -> int:
     )
     decoders(path, min(packets, 200_000))
     owners()
-    seconds, seen, findings = ours(path)
+    seconds, cpu, seen, findings = ours(path)
     assert seen == packets, (seen, packets)
-    ours_pps = packets / seconds
     print(
-        f"ours   : {packets} packets in {seconds:.2f} s = {ours_pps:,.0f} packets/s, {findings} findings"
+        f"ours   : {packets} packets in {seconds:.2f} s (CPU {cpu:.2f} s) = "
+        f"{packets / seconds:,.0f} packets/s, {findings} findings"
     )
     if shutil.which("tshark") is None:
         print("tshark : not installed (apt-get install tshark); no ratio")
         return 0
-    t = tshark(path, display_filter())
+    t, tcpu = tshark(path, display_filter())
     print(
-        f"tshark : {packets} packets in {t:.2f} s = {packets / t:,.0f} packets/s (one combined filter)"
+        f"tshark : {packets} packets in {t:.2f} s (CPU {tcpu:.2f} s) = "
+        f"{packets / t:,.0f} packets/s (one combined filter)"
     )
-    print(f"ratio  : ours / tshark = {ours_pps / (packets / t):.2f}x")
+    print(f"ratio  : ours / tshark = {t / seconds:.2f}x (wall), {tcpu / cpu:.2f}x (CPU)")
     if args.per_family:
-        total = 0.0
+        total = total_cpu = 0.0
         for family in FAMILIES:
-            ft = tshark(path, display_filter(family))
+            ft, fcpu = tshark(path, display_filter(family))
             total += ft
-            print(f"tshark {family:15s}: {ft:.2f} s")
+            total_cpu += fcpu
+            print(f"tshark {family:15s}: {ft:.2f} s (CPU {fcpu:.2f} s)")
         print(
-            f"tshark per family: {total:.2f} s in {len(FAMILIES)} passes = {packets / total:,.0f} packets/s; ratio {ours_pps / (packets / total):.2f}x"
+            f"tshark per family: {total:.2f} s (CPU {total_cpu:.2f} s) in {len(FAMILIES)} passes; "
+            f"ratio {total / seconds:.2f}x (wall), {total_cpu / cpu:.2f}x (CPU)"
         )
     return 0
 

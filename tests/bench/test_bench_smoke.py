@@ -32,7 +32,7 @@ SMOKES = {
 EXPECT = {
     "bench_lab_city.py": ("SNMP steady state: 40 GETBULK", "SSH, again: 5 sessions"),
     "bench_poller.py": ("ezsnmp 1.1 peer not built", "pipeline    : first", "poller #3"),
-    "bench_inspect.py": ("ours   : 20000 packets", "ratio  : ours / tshark"),
+    "bench_inspect.py": ("ours   : 20000 packets", "ratio  : ours / tshark", "decode : scapy"),
 }
 
 
