@@ -159,3 +159,29 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_writer_refuses_an_unwritable_path(tmp_path: Path) -> None:
     with pytest.raises(CaptureError, match="cannot write"):
         PcapWriter(tmp_path / "no" / "such" / "dir.pcap")
+
+
+def test_reading_is_a_stream_in_bounded_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from inspect_pcaps import plan
+
+    from security.inspect.engine import Inspector
+    from security.inspect.points import POINTS
+
+    frames = _frames()
+    path = tmp_path / "big.pcap"
+    with PcapWriter(path) as writer:
+        for i in range(150_000):
+            writer.write(1000.0 + i * 1e-3, frames[i % len(frames)])
+    size = path.stat().st_size
+    assert size > 10_000_000  # 20 times the chunk
+    inspector = Inspector(plan(), POINTS["county"])
+    tracemalloc.start()
+    try:
+        inspector.read(PacketStream(path, chunk=512 * 1024))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert inspector.packets == 150_000
+    assert peak < 3 * 1024 * 1024, f"peak {peak} bytes while reading {size} bytes"
