@@ -21,7 +21,7 @@ import click
 
 from ..errors import SecurityError
 from .engine import Inspector
-from .owners import OwnerIndex, index_from_state
+from .owners import OwnerIndex, plan_from_state
 from .points import POINTS, AddressPlan, Thresholds, parse_networks, point
 
 
@@ -83,22 +83,9 @@ def _inventory_plan(
             state, _ = load_state(session)
     except InventoryError as exc:
         raise InputError(str(exc)) from None
-    ipam = inventory.settings.ipam
-    owners, addresses = index_from_state(state)
-    plan = AddressPlan(
-        extranet=(
-            ipam.city_block,
-            ipam.management_subnet,
-            ipam.loopback_pool,
-            ipam.transit_pool,
-            *management,
-        ),
-        intranet=intranet,
-        devices=(ipam.loopback_pool, ipam.transit_pool, *devices),
-        device_addresses=addresses,
-        management=(ipam.management_subnet, *management),
+    return plan_from_state(
+        state, inventory.settings.ipam, intranet=intranet, devices=devices, management=management
     )
-    return plan, owners
 
 
 def _report(ctx: click.Context, inspector: Inspector, source: str, as_json: bool) -> None:

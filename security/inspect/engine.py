@@ -442,3 +442,19 @@ def _max_distinct(conns: list[Connection], attr: Any, window: float) -> int:
             lo += 1
         best = max(best, len(counts))
     return best
+
+
+def inspect_file(
+    path: str | Any,
+    point: CapturePoint,
+    plan: AddressPlan,
+    owners: OwnerIndex | None = None,
+    thresholds: Thresholds | None = None,
+) -> Inspector:
+    """Read a whole capture file into a new inspector (``.findings()`` for the results).
+
+    Raises :class:`~security.errors.CaptureError` for a file that is not a usable capture.
+    """
+    inspector = Inspector(plan, point, owners, thresholds)
+    inspector.read(PacketStream(path))
+    return inspector

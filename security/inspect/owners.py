@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .decode import V6
+from .points import AddressPlan, Net
 
 Owner = tuple[str | None, str | None]
 _NONE: Owner = (None, None)
@@ -96,3 +97,36 @@ def index_from_state(state: Mapping[str, Mapping[str, Any]]) -> tuple[OwnerIndex
             index.add(f"{addr}/{addr.max_prefixlen}", rec.code, by_node.get(rec.code))
             devices.add(int(addr) | (V6 if addr.version == 6 else 0))
     return index, frozenset(devices)
+
+
+def plan_from_state(
+    state: Mapping[str, Mapping[str, Any]],
+    ipam: Any,
+    *,
+    intranet: tuple[Net, ...] = (),
+    devices: tuple[Net, ...] = (),
+    management: tuple[Net, ...] = (),
+) -> tuple[AddressPlan, OwnerIndex]:
+    """The address plan and owner index of an inventory state (``load_state``) and its IPAM.
+
+    Extranet: the city block, management subnet, loopback and transit pools
+    (plus ``management``); devices: the loopback and transit pools, every node's
+    management address (plus ``devices``); the inventory has no intranet blocks:
+    pass them as ``intranet``. Campaigns call this; ``egovnet inspect`` does too.
+    """
+    owners, addresses = index_from_state(state)
+    plan = AddressPlan(
+        extranet=(
+            ipam.city_block,
+            ipam.management_subnet,
+            ipam.loopback_pool,
+            ipam.transit_pool,
+            *management,
+            *devices,
+        ),
+        intranet=intranet,
+        devices=(ipam.loopback_pool, ipam.transit_pool, *devices),
+        device_addresses=addresses,
+        management=(ipam.management_subnet, *management),
+    )
+    return plan, owners
