@@ -224,3 +224,13 @@ def test_answered_udp_and_tcp_with_data_are_not_probes(tmp_path: Path) -> None:
     assert keys(inspect(write(tmp_path / "sweep.pcap", unanswered))) == [
         ("inspect.host-sweep", f"{HOST}>*/udp53")
     ]
+
+
+def test_inspect_file_is_the_campaigns_entry_point(tmp_path: Path) -> None:
+    from security.inspect.engine import inspect_file
+
+    path = write(tmp_path / "t.pcap", tcp_session(HOST, DEVICE, 40000, 23, b"admin\r\n"))
+    inspector = inspect_file(path, POINTS["county"], plan())
+    assert keys(inspector) == keys(inspect(path)) == [
+        ("inspect.plaintext-management", f"{HOST}>{DEVICE}/tcp23")
+    ]
