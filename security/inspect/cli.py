@@ -41,6 +41,7 @@ def _plan_options(f: Any) -> Any:
         click.option("--scan-ports", type=int, default=15, show_default=True, help="Port scan: distinct ports of one host."),
         click.option("--sweep-hosts", type=int, default=25, show_default=True, help="Host sweep: distinct hosts on one service."),
         click.option("--window", type=float, default=300.0, show_default=True, help="Scan window in seconds."),
+        click.option("--max-flows", type=int, default=1_000_000, show_default=True, help="Flow-table cap (about 330 bytes a flow)."),
         click.option("--json", "as_json", is_flag=True, help="Print the report as JSON."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -50,7 +51,9 @@ def _plan_options(f: Any) -> Any:
 
 def _inspector(ctx: click.Context, opts: dict[str, Any]) -> Inspector:
     try:
-        thresholds = Thresholds(opts["scan_ports"], opts["sweep_hosts"], opts["window"])
+        thresholds = Thresholds(
+            opts["scan_ports"], opts["sweep_hosts"], opts["window"], opts["max_flows"]
+        )
         at = point(opts["at"])
         intranet = parse_networks(opts["intranet"], "--intranet")
         devices = parse_networks(opts["devices"], "--devices")

@@ -168,15 +168,19 @@ class Thresholds:
     #: ... within this many seconds
     window: float = 300.0
     #: flow-table cap: packets of flows beyond it are counted, not attributed
-    max_flows: int = 2_000_000
+    max_flows: int = 1_000_000
 
     def __post_init__(self) -> None:
-        if self.scan_ports < 2 or self.sweep_hosts < 2:
-            raise SecurityError("scan thresholds must be at least 2 (ports or hosts)")
+        if self.scan_ports < 2:
+            raise SecurityError(f"--scan-ports: must be at least 2, got {self.scan_ports}")
+        if self.sweep_hosts < 2:
+            raise SecurityError(f"--sweep-hosts: must be at least 2, got {self.sweep_hosts}")
         if not self.window > 0:
-            raise SecurityError("the scan window must be a positive number of seconds")
+            raise SecurityError(
+                f"--window: must be a positive number of seconds, got {self.window}"
+            )
         if self.max_flows < 1:
-            raise SecurityError("max_flows must be positive")
+            raise SecurityError(f"--max-flows: must be positive, got {self.max_flows}")
 
 
 #: SNMP communities that are factory defaults: recorded in clear (they are no secret).

@@ -231,6 +231,8 @@ def test_inspect_file_is_the_campaigns_entry_point(tmp_path: Path) -> None:
 
     path = write(tmp_path / "t.pcap", tcp_session(HOST, DEVICE, 40000, 23, b"admin\r\n"))
     inspector = inspect_file(path, POINTS["county"], plan())
-    assert keys(inspector) == keys(inspect(path)) == [
-        ("inspect.plaintext-management", f"{HOST}>{DEVICE}/tcp23")
-    ]
+    assert (
+        keys(inspector)
+        == keys(inspect(path))
+        == [("inspect.plaintext-management", f"{HOST}>{DEVICE}/tcp23")]
+    )

@@ -82,7 +82,9 @@ def test_thresholds_are_options(tmp_path: Path) -> None:
             ["--at", "county", "--extranet", "10.0.0.0/8", "--intranet", "10.200.0.0/16"],
             "intranet block 10.200.0.0/16 overlaps extranet block 10.0.0.0/8",
         ),
-        (["--at", "county", "--scan-ports", "1", *PLAN], "scan thresholds must be at least 2"),
+        (["--at", "county", "--scan-ports", "1", *PLAN], "--scan-ports: must be at least 2, got 1"),
+        (["--at", "county", "--window", "0", *PLAN], "--window: must be a positive number"),
+        (["--at", "county", "--max-flows", "0", *PLAN], "--max-flows: must be positive, got 0"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
