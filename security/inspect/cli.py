@@ -163,7 +163,7 @@ def capture_cmd(
 ) -> None:
     """Capture live traffic on an interface and inspect it; exit 1 on findings.
 
-    The capture lasts ``--seconds``, or until SIGINT/SIGTERM, then reports.
+    The capture lasts --seconds, or until SIGINT or SIGTERM, then reports.
     """
     from .live import capture
 
