@@ -9,6 +9,7 @@ failure.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,14 @@ from .pcapio import (
     LINKTYPE_RAW,
     PcapWriter,
 )
+
+
+def _failed(iface: str, exc: BaseException) -> CaptureError:
+    """The capture thread's failure as one clear error."""
+    if isinstance(exc, CaptureError):
+        return exc
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return CaptureError(f"--iface {iface}: cannot capture: {reason}")
 
 
 def check_interface(iface: str) -> None:
@@ -113,19 +122,29 @@ def capture(
         prn=on_packet,
         started_callback=ready.set,
     )
+    failure: BaseException | None = None
     try:
         sniffer.start()
-        if not ready.wait(10):
-            raise CaptureError(f"--iface {iface}: the capture did not start within 10 s")
+        deadline = time.monotonic() + 10
+        while not ready.wait(0.05):
+            if sniffer.thread is not None and not sniffer.thread.is_alive():
+                break  # the capture thread died (its exception is kept by scapy)
+            if time.monotonic() > deadline:
+                raise CaptureError(f"--iface {iface}: the capture did not start within 10 s")
+        if sniffer.exception is not None:
+            raise _failed(iface, sniffer.exception)
         if started is not None:
             started()
         (stop or threading.Event()).wait(seconds)
-    except OSError as exc:
-        raise CaptureError(f"--iface {iface}: cannot capture: {exc.strerror or exc}") from None
     finally:
-        if sniffer.running:
-            sniffer.stop()
+        try:
+            if sniffer.running:
+                sniffer.stop()
+        except Exception as exc:  # the capture thread's own failure, re-raised by scapy
+            failure = exc
         with lock:
             if writer is not None:
                 writer.close()
+    if failure is not None:
+        raise _failed(iface, failure)
     return count[0]

@@ -145,3 +145,12 @@ def test_capture_bad_input_is_one_line_exit_2(
         args = [*args, "--seconds", "1"]
     line = one_line_error(egovnet("capture", "--at", "county", *args, *PLAN, cwd=tmp_path))
     assert message in line
+
+
+def test_capture_without_privileges_is_a_clear_error(tmp_path: Path) -> None:
+    drop = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]
+    argv = [*(drop if os.geteuid() == 0 else []), str(EGOVNET), "capture", "--iface", "lo"]
+    argv += ["--at", "county", "--seconds", "1", *PLAN]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
+    proc = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert one_line_error(proc) == "Error: --iface lo: cannot capture: Operation not permitted"
