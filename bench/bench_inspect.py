@@ -236,6 +236,35 @@ def owners(prefixes: int = 6000) -> None:
     print(
         f"owners : {prefixes} prefixes: LPM {lpm * 1e6:.1f} us/address, linear scan {scan * 1e6:,.0f} us/address"
     )
+    texts = [str(ipaddress.ip_address(v)) for v in sample]
+    try:
+        import pytricia  # type: ignore[import-not-found]
+    except ImportError:
+        print("owners : pytricia not installed (pip install pytricia to compare)")
+    else:
+        tree = pytricia.PyTricia(32)
+        for i, n in enumerate(nets):
+            tree[str(n)] = f"N{i}"
+        t = time.process_time()
+        for text in texts:
+            tree.get(text)
+        print(
+            f"owners : pytricia {(time.process_time() - t) / len(texts) * 1e6:.1f} us/address (C, from text)"
+        )
+    try:
+        import radix  # type: ignore[import-not-found]
+    except ImportError:
+        print("owners : py-radix not installed (pip install py-radix to compare)")
+    else:
+        rtree = radix.Radix()
+        for i, n in enumerate(nets):
+            rtree.add(str(n)).data["owner"] = f"N{i}"
+        t = time.process_time()
+        for text in texts:
+            rtree.search_best(text)
+        print(
+            f"owners : py-radix {(time.process_time() - t) / len(texts) * 1e6:.1f} us/address (C, from text)"
+        )
 
 
 def ours(path: Path) -> tuple[float, float, int, int]:
