@@ -185,3 +185,18 @@ def test_reading_is_a_stream_in_bounded_memory(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert inspector.packets == 150_000
     assert peak < 3 * 1024 * 1024, f"peak {peak} bytes while reading {size} bytes"
+
+
+def test_wiresharks_pcapng_reads_the_same_as_our_pcap(tmp_path: Path) -> None:
+    import subprocess
+
+    ours = write(tmp_path / "o.pcap", clean() * 3, step=0.25)
+    ng = tmp_path / "o.pcapng"
+    subprocess.run(["editcap", "-F", "pcapng", str(ours), str(ng)], check=True, capture_output=True)
+    assert ng.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
+    assert _decoded(ng) == _decoded(ours)
+    nano = tmp_path / "o.ns.pcap"
+    subprocess.run(
+        ["editcap", "-F", "nsecpcap", str(ours), str(nano)], check=True, capture_output=True
+    )
+    assert _decoded(nano) == _decoded(ours)
