@@ -10,6 +10,9 @@ PYTHON ?= python3
 # Chromium for the console's browser tests, a font that renders Chinese).
 APT_PACKAGES := snmp snmpd influxdb postgresql nftables iproute2 iputils-ping procps \
   chromium fonts-wqy-microhei rsyslog
+# Packet inspection: tshark is the benchmark's peer (its editcap writes test pcapng files);
+# tcpdump compiles scapy's BPF filters.
+APT_PACKAGES += tshark tcpdump
 # The console's chart library, from the npm registry at set-up (never a CDN at run time).
 ECHARTS_VERSION := 5.6.0
 ECHARTS_SHA256 := $(shell cat web/static/vendor/echarts.sha256 2>/dev/null)

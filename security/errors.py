@@ -28,3 +28,7 @@ class UnknownPlatformError(ConfigError):
 
 class NetworkFileError(SecurityError):
     """NETWORK.yaml (or an inventory-derived context) is not usable; names the field."""
+
+
+class CaptureError(SecurityError):
+    """A capture file or a live capture cannot be read: names the file (and byte offset)."""

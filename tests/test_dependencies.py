@@ -16,7 +16,6 @@ NOT_IMPORTED = {
     "netmiko": "named by the customer; the device drivers of the provisioning issue",
     "napalm": "named by the customer; the device drivers of the provisioning issue",
     "pysnmp": "named by the customer; the lab's tests judge the agent with its client",
-    "scapy": "named by the customer; packet inspection of the security issue",
     "jinja2": "named by the customer; configuration templates of the provisioning issue",
     "psycopg2-binary": "loaded by SQLAlchemy's postgresql dialect, never imported by name",
 }

@@ -91,6 +91,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "campaign": ("security.campaign_cli", "campaign_cli", "Scheduled security campaigns."),
     "findings": ("security.campaign_cli", "findings_cli", "Security findings: lifecycle, export."),
+    "inspect": ("security.inspect.cli", "inspect_cmd", "Inspect a pcap/pcapng at a capture point."),
+    "capture": ("security.inspect.cli", "capture_cmd", "Capture live traffic and inspect it."),
 }
 
 

@@ -27,12 +27,14 @@ SMOKES = {
     "bench_lab_city.py": ("--smoke",),
     "bench_poller.py": ("--smoke", "--peer-venv", "/nonexistent/ezsnmp-1.1"),
     "bench_push.py": ("--smoke",),
+    "bench_inspect.py": ("--smoke",),
 }
 #: What each smoke run must print (it really measured something).
 EXPECT = {
     "bench_lab_city.py": ("SNMP steady state: 40 GETBULK", "SSH, again: 5 sessions"),
     "bench_poller.py": ("ezsnmp 1.1 peer not built", "pipeline    : first", "poller #3"),
     "bench_push.py": ("10/10 committed", "10/10 confirmed", "ratio ours/nornir"),
+    "bench_inspect.py": ("ours   : 20000 packets", "ratio  : ours / tshark", "decode : scapy"),
 }
 
 
