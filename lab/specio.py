@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .model import LabDeviceSpec, LabInterface, LabRoute, SnmpCredentials, TrafficProfile
+from .model import LabArp, LabDeviceSpec, LabInterface, LabRoute, SnmpCredentials, TrafficProfile
 
 
 def spec_to_dict(spec: LabDeviceSpec) -> dict[str, Any]:
@@ -31,6 +31,7 @@ def spec_from_dict(data: dict[str, Any]) -> LabDeviceSpec:
             **data,
             "interfaces": interfaces,
             "routes": routes,
+            "arp": tuple(LabArp(**a) for a in data.get("arp", ())),
             "snmp": SnmpCredentials(**data["snmp"]),
         }
     )
