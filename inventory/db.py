@@ -90,15 +90,6 @@ def lock(session: Session, name: str) -> None:
         session.execute(stmt)
 
 
-def _alembic_config(engine: Engine) -> AlembicConfig:
-    from alembic.config import Config as AlembicConfig
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
-    return cfg
-
-
 _REVISION = re.compile(r"""^revision(?:\s*:\s*str)?\s*=\s*['"]([^'"]+)['"]""", re.MULTILINE)
 _DOWN = re.compile(
     r"""^down_revision(?:\s*:[^=]+)?\s*=\s*(None|['"]([^'"]+)['"])\s*$""", re.MULTILINE
@@ -138,25 +129,95 @@ def schema_is_current(engine: Engine, versions: Path, version_table: str) -> boo
     return [r[0] for r in rows] == [head]
 
 
-def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+class MigrationChain:
+    """One component's Alembic history: its folder and its own version table.
 
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    Every component (inventory, monitoring, provisioning, security) owns its
+    tables and migrates them with this one implementation; ``upgrade`` asks
+    Alembic only when :func:`schema_is_current` says the table is behind.
+    """
+
+    def __init__(self, migrations: Path, version_table: str = "alembic_version") -> None:
+        self.migrations = migrations
+        self.version_table = version_table
+
+    def config(self, engine: Engine) -> AlembicConfig:
+        """An Alembic config whose env.py runs on ``engine`` (see :func:`run_env`)."""
+        from alembic.config import Config as AlembicConfig
+
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(self.migrations))
+        cfg.attributes["engine"] = engine
+        return cfg
+
+    def current_revision(self, engine: Engine) -> str | None:
+        """The revision in the database (None before the first upgrade)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with engine.connect() as conn:
+            opts = {"version_table": self.version_table}
+            return MigrationContext.configure(conn, opts=opts).get_current_revision()
+
+    def head_revision(self, engine: Engine) -> str | None:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self.config(engine)).get_current_head()
+
+    def upgrade(self, engine: Engine) -> None:
+        """Bring the tables to the newest migration (no-op when already there)."""
+        if schema_is_current(engine, self.migrations / "versions", self.version_table):
+            return
+        if self.current_revision(engine) == self.head_revision(engine):
+            return
+        from alembic import command
+
+        command.upgrade(self.config(engine), "head")
+
+
+def run_env(
+    context: Any, metadata: Any, *, version_table: str = "alembic_version", prefix: str = ""
+) -> None:
+    """The body of every component's ``migrations/env.py``.
+
+    The engine is the caller's (:meth:`MigrationChain.config`); the version
+    table is the component's; autogenerate sees only tables named ``prefix*``
+    (each component's tables carry its name), so one component never drops
+    another's.
+    """
+    config = context.config
+    engine = config.attributes.get("engine")
+    if engine is None:
+        engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table=version_table,
+            include_name=lambda name, type_, _parents: (
+                not prefix or type_ != "table" or name is None or name.startswith(prefix)
+            ),
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+CHAIN = MigrationChain(MIGRATIONS)
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    return CHAIN.config(engine)
+
+
+def current_revision(engine: Engine) -> str | None:
+    return CHAIN.current_revision(engine)
 
 
 def head_revision(engine: Engine) -> str | None:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    return CHAIN.head_revision(engine)
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (no-op when already there)."""
-    if schema_is_current(engine, MIGRATIONS / "versions", "alembic_version"):
-        return
-    if current_revision(engine) == head_revision(engine):
-        return
-    from alembic import command
-
-    command.upgrade(_alembic_config(engine), "head")
+    """Bring the inventory schema to the newest migration (no-op when already there)."""
+    CHAIN.upgrade(engine)

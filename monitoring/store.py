@@ -6,55 +6,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory.db import make_session_factory, schema_is_current, transaction
+from inventory.db import MigrationChain, make_session_factory, transaction
 from monitoring.models import Alarm
-
-if TYPE_CHECKING:
-    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version_monitoring"
-
-
-def _alembic_config(engine: Engine) -> AlembicConfig:
-    from alembic.config import Config as AlembicConfig
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
-    return cfg
-
-
-def current_revision(engine: Engine) -> str | None:
-    """The monitoring schema revision in the database (None before the first upgrade)."""
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
-        return context.get_current_revision()
-
-
-def upgrade(engine: Engine) -> None:
-    """Bring the monitoring tables to the newest migration (no-op when already there).
-
-    Alembic is imported only when the version table is not at the head
-    (:func:`inventory.db.schema_is_current`).
-    """
-    if schema_is_current(engine, MIGRATIONS / "versions", VERSION_TABLE):
-        return
-    from alembic import command
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
-    if current_revision(engine) == head:
-        return
-    command.upgrade(_alembic_config(engine), "head")
+CHAIN = MigrationChain(MIGRATIONS, VERSION_TABLE)
+_alembic_config = CHAIN.config
+#: The monitoring schema revision in the database (None before the first upgrade).
+current_revision = CHAIN.current_revision
+#: Bring the monitoring tables to the newest migration (no-op when already there).
+upgrade = CHAIN.upgrade
 
 
 def _aware(moment: datetime | None) -> datetime | None:

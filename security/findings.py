@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory.db import lock, make_session_factory, schema_is_current, transaction
+from inventory.db import MigrationChain, lock, make_session_factory, transaction
 
 from .errors import SecurityError
 from .models import SEVERITIES, STATES, Finding
@@ -36,12 +36,16 @@ from .outbox import Outbox
 from .scope import NodeRef
 
 if TYPE_CHECKING:
-    from alembic.config import Config as AlembicConfig
-
     from inventory.audit import Actor, AuditLog
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version_security"
+CHAIN = MigrationChain(MIGRATIONS, VERSION_TABLE)
+_alembic_config = CHAIN.config
+#: The security schema revision in the database (None before the first upgrade).
+current_revision = CHAIN.current_revision
+#: Bring the security tables to the newest migration (no-op when already there).
+upgrade = CHAIN.upgrade
 #: states a re-check that no longer finds the finding turns into ``verified``
 UNRESOLVED = ("open", "acknowledged", "fixed")
 #: allowed manual transitions: command -> (states it starts from, state it leads to)
@@ -72,24 +76,6 @@ class FindingError(SecurityError):
 
 class NotAllowed(FindingError):
     """The acting account lacks ``findings.manage``."""
-
-
-def _alembic_config(engine: Engine) -> AlembicConfig:
-    from alembic.config import Config as AlembicConfig
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["engine"] = engine
-    return cfg
-
-
-def upgrade(engine: Engine) -> None:
-    """Bring the security tables to the newest migration (no-op when already there)."""
-    if schema_is_current(engine, MIGRATIONS / "versions", VERSION_TABLE):
-        return
-    from alembic import command
-
-    command.upgrade(_alembic_config(engine), "head")
 
 
 def _aware(moment: datetime | None) -> datetime | None:

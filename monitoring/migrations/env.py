@@ -1,36 +1,10 @@
-"""Alembic environment of monitoring: its own version table, the caller's engine."""
+"""Alembic environment of monitoring: the caller's engine, its own version table."""
 
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
 
+from inventory.db import run_env
 from monitoring.models import Base
 
-VERSION_TABLE = "alembic_version_monitoring"
-
-config = context.config
-target_metadata = Base.metadata
-
-
-def run_migrations_online() -> None:
-    """Run the migrations on the engine handed over by :func:`monitoring.store.upgrade`."""
-    engine = config.attributes.get("engine")
-    if engine is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            version_table=VERSION_TABLE,
-            include_name=lambda name, type_, _parents: (
-                type_ != "table" or name is None or name.startswith("monitoring_")
-            ),
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
-
-
-run_migrations_online()
+run_env(context, Base.metadata, version_table="alembic_version_monitoring", prefix="monitoring_")
