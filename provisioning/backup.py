@@ -271,9 +271,9 @@ def backup_nodes(
     fetch: Fetch | None = None,
 ) -> list[BackupResult]:
     """Back up the selected nodes now, at most ``width`` at a time; one result per node."""
-    from .device import fetch_running
+    from .device import read_running
 
-    read: Fetch = fetch or fetch_running
+    read: Fetch = fetch or read_running
     targets = device_nodes(inventory, codes)
 
     def one(target: tuple[str, str]) -> BackupResult:

@@ -94,7 +94,7 @@ def _running_text(inv: Any, node: str, platform: str, running: Path | None) -> s
             return running.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise click.UsageError(f"{running}: cannot read: {exc}") from None
-    from .device import fetch_running
+    from .device import read_running
 
-    text: str = fetch_running(inv, node, platform)
+    text: str = read_running(inv, node, platform)
     return text

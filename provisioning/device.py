@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from napalm.base import NetworkDriver
@@ -86,10 +87,25 @@ def open_driver(inventory: Any, code: str, platform: str | None = None) -> Netwo
         raise DeviceUnreachableError(f"{code}: {exc}") from None
 
 
-def fetch_running(inventory: Any, code: str, platform: str) -> str:
-    """The running configuration of node ``code``, read from the device."""
+class FetchError(ProvisioningError):
+    """A device's running configuration could not be read."""
+
+
+def read_running(inventory: Any, code: str, platform: str | None = None) -> str:
+    """The running configuration of node ``code``, read from the device over SSH.
+
+    Raises :class:`DeviceUnreachableError` (or :class:`DeviceAuthError`) when no
+    session opens, :class:`FetchError` when the read fails or yields nothing.
+    :func:`provisioning.fetch.fetch_running` reads many nodes with it.
+    """
     driver = open_driver(inventory, code, platform)
     try:
-        return str(driver.get_config(retrieve="running")["running"])
+        text = driver.get_config(retrieve="running")["running"]
+    except Exception as exc:  # any driver error: named per device
+        raise FetchError(f"{code}: reading the running configuration failed: {exc}") from exc
     finally:
-        driver.close()
+        with contextlib.suppress(Exception):  # the text is read; a failed goodbye is harmless
+            driver.close()
+    if not isinstance(text, str) or not text.strip():
+        raise FetchError(f"{code}: the device returned an empty running configuration")
+    return text

@@ -1,8 +1,8 @@
 """Running configurations of many nodes, read concurrently over SSH.
 
-``fetch_running(inventory, codes)`` opens each node's driver
-(:func:`provisioning.device.open_driver`: management address, credential set
-and platform from the inventory) and reads ``get_config()["running"]``. Work
+``fetch_running(inventory, codes)`` reads each node with
+:func:`provisioning.device.read_running` (management address, credential set
+and platform from the inventory; ``get_config()["running"]``). Work
 is spread over a thread pool (device sessions are I/O bound; Netmiko and
 NAPALM are blocking). A device that cannot be reached, refuses the login or
 breaks mid-read yields its exception in the result; it never costs the others.
@@ -14,34 +14,20 @@ import ``provisioning``, which imports ``security`` for the push gate).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from .device import open_driver
-from .errors import ProvisioningError
+from .device import FetchError, read_running
 
-
-class FetchError(ProvisioningError):
-    """A device's running configuration could not be read."""
+__all__ = ["FetchError", "fetch_running"]
 
 
 def _one(inventory: Any, code: str) -> str | Exception:
     try:
-        driver = open_driver(inventory, code)
+        return read_running(inventory, code)
     except Exception as exc:  # one bad device never costs the others
         return exc
-    try:
-        text = driver.get_config(retrieve="running")["running"]
-    except Exception as exc:  # reported per device
-        return FetchError(f"{code}: reading the running configuration failed: {exc}")
-    finally:
-        with contextlib.suppress(Exception):  # the text is read; a failed goodbye is harmless
-            driver.close()
-    if not isinstance(text, str) or not text.strip():
-        return FetchError(f"{code}: the device returned an empty running configuration")
-    return text
 
 
 def fetch_running(

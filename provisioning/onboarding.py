@@ -355,7 +355,7 @@ def _running_texts(
     A ``planned`` device (not installed yet) has no running configuration: its whole
     intended configuration is its diff (source ``new``).
     """
-    from .device import fetch_running
+    from .device import read_running
 
     out: dict[str, tuple[str, str | None, str]] = {}
     todo = []
@@ -370,7 +370,7 @@ def _running_texts(
     def read(item: tuple[str, str]) -> tuple[str, tuple[str, str | None, str]]:
         code, platform = item
         try:
-            return code, ("device", None, fetch_running(inventory, code, platform))
+            return code, ("device", None, read_running(inventory, code, platform))
         except (ProvisioningError, InventoryError) as exc:
             return code, ("device", str(exc), "")
 

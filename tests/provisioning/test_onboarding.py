@@ -28,7 +28,7 @@ from lab.devices.editor import build_tree
 from lab.model import LabNetwork
 from lab.service import new_credentials
 from lab.topology import build_specs
-from provisioning.device import fetch_running
+from provisioning.device import read_running
 from provisioning.drivers import driver_class
 from provisioning.kinds import OnboardingInputError, Zones, find_kind, parse_zones
 from provisioning.onboarding import (
@@ -145,7 +145,7 @@ def test_dry_run_on_a_vrp5_township_reads_the_device_and_leaves_the_database(
     assert target.new and target.attach == "411302001" and target.rd is None
     # the county already carries ZW-WJ (its 卫健委): only the township changes
     assert [(d.node, d.source) for d in plan.devices] == [("411302001", "device")]
-    running = fetch_running(city, "411302001", "huawei_vrp5")
+    running = read_running(city, "411302001", "huawei_vrp5")
     ports = [f"GigabitEthernet0/0/{n}" for n in (6, 7, 8, 9)]
     assert _added(plan, city, "411302001", running) == [
         "  + ipv4-family vpn-instance ZW-WJ",
