@@ -72,6 +72,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "config.read": ALL_ROLES,
     "findings.read": ALL_ROLES,
     "findings.manage": frozenset({Role.ADMIN, Role.SECURITY}),
+    "system.backup": frozenset({Role.ADMIN}),
 }
 
 #: permissions whose check takes a node: a scoped account has them only inside its subtree
