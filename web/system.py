@@ -113,9 +113,11 @@ def restore_cmd(ctx: click.Context, archive: Path) -> None:
     all_chains = chains()
     key = _key(inventory, may_create=False)
     parsed = read_archive(data, key, heads={c.name: c.head() for c in all_chains})
-    for chain in all_chains:
-        chain.upgrade(inventory.engine)
-    holding = data_rows(inventory.engine, all_chains)
+    holding = data_rows(inventory.engine, all_chains)  # before any migration touches it
+    if not holding:
+        for chain in all_chains:
+            chain.upgrade(inventory.engine)
+        holding = data_rows(inventory.engine, all_chains)
     if holding:
         shown = ", ".join(f"{name} ({n} rows)" for name, n in sorted(holding.items())[:6])
         raise BackupError(
