@@ -72,6 +72,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "config.read": ALL_ROLES,
     "findings.read": ALL_ROLES,
     "findings.manage": frozenset({Role.ADMIN, Role.SECURITY}),
+    "system.backup": frozenset({Role.ADMIN}),
 }
 
 #: permissions whose check takes a node: a scoped account has them only inside its subtree
@@ -390,17 +391,22 @@ class Accounts:
 
 
 def ancestry(session: Session, code: str) -> list[str]:
-    """``code`` and the codes above it, nearest first (empty when no such node)."""
-    rows = {
-        r.id: r
-        for r in session.execute(select(Node.id, Node.code, Node.parent_id)).all()  # small table
-    }
-    by_code = {r.code: r for r in rows.values()}
+    """``code`` and the codes above it, nearest first (empty when no such node).
+
+    One indexed query per level (a city is 4-6 deep): reading the whole table cost
+    10 ms per node page on the full Nanyang inventory (bench/bench_console.py).
+    """
     out: list[str] = []
-    current = by_code.get(code)
+    current = session.execute(
+        select(Node.code, Node.parent_id).where(Node.code == code)
+    ).one_or_none()
     while current is not None and len(out) < 64:
         out.append(current.code)
-        current = rows.get(current.parent_id) if current.parent_id is not None else None
+        if current.parent_id is None:
+            break
+        current = session.execute(
+            select(Node.code, Node.parent_id).where(Node.id == current.parent_id)
+        ).one_or_none()
     return out
 
 

@@ -25,6 +25,15 @@ current_revision = CHAIN.current_revision
 upgrade = CHAIN.upgrade
 
 
+def _storable(alarm_id: int) -> bool:
+    """Whether ``alarm_id`` fits the id column (a larger one names no alarm; found by schemathesis).
+
+    >>> _storable(7), _storable(2**63), _storable(-1)
+    (True, False, False)
+    """
+    return 0 < alarm_id < 2**63
+
+
 def _aware(moment: datetime | None) -> datetime | None:
     """SQLite gives naive datetimes back: they were stored as UTC."""
     if moment is None or moment.tzinfo is not None:
@@ -190,6 +199,8 @@ class AlarmStore:
 
         Acknowledging twice keeps the first acknowledgement.
         """
+        if not _storable(alarm_id):
+            return None
         with transaction(self.sessions) as session:
             row = session.get(Alarm, alarm_id)
             if row is None:
@@ -200,6 +211,8 @@ class AlarmStore:
             return AlarmView.of(row)
 
     def get(self, alarm_id: int) -> AlarmView | None:
+        if not _storable(alarm_id):
+            return None
         with self.sessions() as session:
             row = session.get(Alarm, alarm_id)
             return AlarmView.of(row) if row is not None else None

@@ -93,6 +93,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "findings": ("security.campaign_cli", "findings_cli", "Security findings: lifecycle, export."),
     "inspect": ("security.inspect.cli", "inspect_cmd", "Inspect a pcap/pcapng at a capture point."),
     "capture": ("security.inspect.cli", "capture_cmd", "Capture live traffic and inspect it."),
+    "system": ("web.system", "system_cli", "Control-plane backup and restore."),
 }
 
 

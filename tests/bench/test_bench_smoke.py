@@ -28,6 +28,7 @@ SMOKES = {
     "bench_poller.py": ("--smoke", "--peer-venv", "/nonexistent/ezsnmp-1.1"),
     "bench_push.py": ("--smoke",),
     "bench_inspect.py": ("--smoke",),
+    "bench_console.py": ("--smoke",),
 }
 #: What each smoke run must print (it really measured something).
 EXPECT = {
@@ -35,6 +36,7 @@ EXPECT = {
     "bench_poller.py": ("ezsnmp 1.1 peer not built", "pipeline    : first", "poller #3"),
     "bench_push.py": ("10/10 committed", "10/10 confirmed", "ratio ours/nornir"),
     "bench_inspect.py": ("ours   : 20000 packets", "ratio  : ours / tshark", "decode : scapy"),
+    "bench_console.py": ("page        requests", "dashboard ", "p95/healthz"),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from ..security import needs
-from .common import division_tree, inventory, monitoring
+from .common import cached, division_tree, inventory, monitoring
 
 bp = Blueprint("dashboard", __name__)
 
@@ -16,7 +16,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 @needs("inventory.read")
 def index() -> Any:
-    stats = inventory().stats()
+    stats = cached("stats", inventory().stats)
     roots = division_tree()
     counties = [kid for root in roots for kid in root.children if kid.level == "county"]
     open_alarms = monitoring().alarm_store().alarms(open_only=True, limit=500)
