@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from napalm.base.exceptions import (
+    CommitConfirmException,
     CommitError,
     ConnectionException,
     MergeConfigException,
@@ -262,18 +263,33 @@ class _Run:
             result = self._run(dev)
         except Exception as exc:  # one bad device never costs the others
             log.exception("change %s: %s: unexpected error", self.change_id, dev.node)
-            result = DeviceResult(
-                dev.node, dev.state, f"unexpected error: {type(exc).__name__}: {exc}"
-            )
-            with contextlib.suppress(Exception):
-                if dev.state not in ch.IN_FLIGHT:
-                    self.step(
-                        dev, ch.FAILED if self.mode == "push" else ch.CONFIRMED, error=result.error
-                    )
-                    result = DeviceResult(dev.node, dev.state, result.error)
+            why = f"unexpected error: {type(exc).__name__}: {dev_error(exc, dev)}"
+            result = self._settle(dev, why)
         if self.progress is not None:
             self.progress(dev.node, result.state)
         return result
+
+    def _settle(self, dev: _Device, why: str) -> DeviceResult:
+        """After an unexpected error: read the device in a new session and record where it
+        is (a pending commit is rolled back); unreadable, it stays in flight for a re-run."""
+        back = ch.FAILED if self.mode == "push" else ch.CONFIRMED
+        try:
+            if dev.state not in ch.IN_FLIGHT:
+                self.step(dev, back, error=why)
+                return DeviceResult(dev.node, back, why)
+            driver = self.open(dev)
+            try:
+                if driver.has_pending_commit():
+                    driver.rollback()
+                done = not missing(dev.platform, self._running(driver), dev.commands)
+            finally:
+                with contextlib.suppress(Exception):
+                    driver.close()
+            state = self._done() if done else back
+            self.step(dev, state, error=None if done else why)
+            return DeviceResult(dev.node, state, None if done else why)
+        except Exception as exc:
+            return DeviceResult(dev.node, dev.state, f"{why}; unresolved: {exc}")
 
     def _run(self, dev: _Device) -> DeviceResult:
         try:
@@ -320,11 +336,23 @@ class _Run:
     def _push(self, driver: Any, dev: _Device) -> DeviceResult:
         s = self.settings
         doing = ch.COMMITTING if self.mode == "push" else ch.ROLLING_BACK
+        try:  # a candidate is held by the driver (IOS: a file on flash), not applied
+            driver.load_merge_candidate(config=_candidate(dev))
+        except Exception as exc:
+            back = self._before() if self.mode == "push" else ch.CONFIRMED
+            back = ch.FAILED if back == ch.PENDING else back
+            why = f"nothing was applied: the candidate was refused: {dev_error(exc, dev)}"
+            self.step(dev, back, error=why)
+            return DeviceResult(dev.node, back, why)
         self.step(dev, doing, detail=f"{len(dev.commands)} command(s), revert in {s.revert_in} s")
-        driver.load_merge_candidate(config="\n".join(dev.send))
         try:
             driver.commit_config(revert_in=s.revert_in)
-        except (CommitError, MergeConfigException, ReplaceConfigException) as exc:
+        except (
+            CommitError,
+            CommitConfirmException,
+            MergeConfigException,
+            ReplaceConfigException,
+        ) as exc:
             if isinstance(exc, ConnectionException):
                 return self._lost(dev, exc)
             with contextlib.suppress(Exception):  # the drivers leave nothing; make sure
@@ -411,6 +439,15 @@ class _Run:
                 self.step(dev, ch.REVERTING, error=f"{last}; re-run the push to resolve it")
                 return DeviceResult(dev.node, ch.REVERTING, last)
             time.sleep(s.poll)
+
+
+def _candidate(dev: _Device) -> str:
+    """The merge candidate: the change's lines (IOS: a file copied onto running-config,
+    where indentation is the structure and sectional ``exit`` lines are refused)."""
+    lines = dev.send
+    if dev.platform == "cisco_ios":
+        lines = [c for c in lines if c.strip() != "exit"]
+    return "\n".join(lines)
 
 
 def dev_error(exc: Exception, dev: _Device) -> str:
