@@ -554,3 +554,26 @@ def test_the_cli_is_registered(run: Run) -> None:
     assert result.exit_code == 0
     for word in ("create", "check", "show", "list", "approve", "push", "rollback"):
         assert word in result.output
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+def test_the_migration_creates_the_tables_the_models_declare(inventory: Any) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from provisioning.models import Base
+    from provisioning.schema import VERSION_TABLE, current_revision, upgrade
+
+    upgrade(inventory.engine)
+    assert current_revision(inventory.engine) == "p0004"
+    with inventory.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "version_table": VERSION_TABLE,
+                "include_name": lambda name, type_, _p: type_ != "table"
+                or name is None
+                or name.startswith("provisioning_"),
+            },
+        )
+        assert compare_metadata(context, Base.metadata) == []
