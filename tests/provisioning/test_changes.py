@@ -571,9 +571,9 @@ def test_the_migration_creates_the_tables_the_models_declare(inventory: Any) -> 
             conn,
             opts={
                 "version_table": VERSION_TABLE,
-                "include_name": lambda name, type_, _p: type_ != "table"
-                or name is None
-                or name.startswith("provisioning_"),
+                "include_name": lambda name, type_, _p: (
+                    type_ != "table" or name is None or name.startswith("provisioning_")
+                ),
             },
         )
         assert compare_metadata(context, Base.metadata) == []
