@@ -54,6 +54,7 @@ __all__ = [
     "GateRefused",
     "UnknownChangeError",
     "approve_change",
+    "change_verdict",
     "check_change",
     "create_change",
     "get_change",
@@ -460,6 +461,17 @@ def gate(inventory: Any, devices: Sequence[tuple[str, str, str, str]]) -> Any:
     context = context_from_state(state, inventory.settings.ipam)
     model = build_model(current, context, platforms)
     return policy_check(model, {node: intended for node, _p, _r, intended in devices})
+
+
+def change_verdict(inventory: Any, change_id: int) -> Any:
+    """The gate's verdict on a change, read-only (``egovnet policy check --change ID``)."""
+    _upgrade(inventory)
+    with inventory.sessions() as session:
+        _load(session, change_id)
+        devices = [
+            (d.node, d.platform, d.running, d.intended) for d in _devices(session, change_id)
+        ]
+    return gate(inventory, devices)
 
 
 def check_change(inventory: Any, change_id: int, *, actor: Any) -> Any:

@@ -207,7 +207,7 @@ def _config_lines(fleet: DeviceFleet, code: str) -> list[str]:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_gate_refuses_a_violating_change_and_nothing_reaches_the_device(
-    city: Any, lab: DeviceFleet
+    run: Run, city: Any, lab: DeviceFleet
 ) -> None:
     with transaction(city.sessions) as session:
         public = session.execute(select(Zone).where(Zone.code == "ZW-GGQ")).scalar_one()
@@ -250,6 +250,10 @@ def test_the_gate_refuses_a_violating_change_and_nothing_reaches_the_device(
         approve_change(city, change_id, ENG2)
     with pytest.raises(ChangeStateError, match="only an approved change is pushed"):
         push_change(city, change_id, actor=ENG1, settings=FAST)
+    policy = run("policy", "check", "--change", str(change_id))
+    assert policy.exit_code == 1 and "[zone-isolation] 411303003" in policy.output, policy.output
+    assert f"change {change_id}: refused, 3 violation(s) introduced" in policy.output
+    assert run("policy", "check", "--change", "99").exit_code == 2
     for code in ("4113", "411303", "411303003"):
         assert _config_lines(lab, code) == []
         assert lab.connection_count(code) == 0
@@ -285,6 +289,8 @@ def test_four_eyes_and_scope_then_push_confirms_and_rollback_restores(
     assert get_change(city, change_id).state == ch.CHECKED  # the CLI checked the draft
     approved = as_user("eng2", "approve", str(change_id))
     assert approved.exit_code == 0 and "approved" in approved.output, approved.output
+    policy = run("policy", "check", "--change", str(change_id))
+    assert policy.exit_code == 0 and "allowed, no violation introduced" in policy.output
     pushed = as_user("eng1", "push", str(change_id), "--revert-in", "120")
     assert pushed.exit_code == 0, pushed.output
     assert f"change {change_id}: confirmed" in pushed.output
