@@ -1,24 +1,25 @@
-"""Benchmark: push one ~20-line change to N lab devices, ours vs a plain Nornir script.
+"""Benchmark: push one onboarding change (~30 lines per device) to N lab devices: the change
+engine vs a plain Nornir script, same devices, same lines, same width.
 
-The lab's VRP8 (CE) emulators run in a separate process (``DeviceFleet``, one SSH
-listener per device), so client CPU and lab CPU are measured apart. In the same run:
+A scratch SQLite inventory is seeded (the real Nanyang divisions when ../shared has them,
+the built-in example city for --smoke); a wave of 便民服务中心 (BMFW) at village level is
+allocated and its first N active village CPEs (VRP5, Comware 7, IOS) form the change. The
+lab runs those devices in a separate process, each running its pre-change intended
+configuration, so client CPU and lab CPU are measured apart (getrusage, /proc). In the
+same run:
 
-- **ours** (:func:`push_with_drivers`): per device our ``huawei_vrp8`` driver opens a
-  session, computes the diff from the running configuration, ``commit trial 600``,
-  verifies by reading the running configuration back (the diff of the candidate is
-  empty and the trial is pending on the device), confirms, logs out;
-- **Nornir**: nornir 3 + nornir_netmiko, ``netmiko_send_config`` then ``netmiko_commit``
-  (plain commit, no confirm, no verify), the same width, devices and number of lines.
+- **Nornir**: nornir 3 + nornir_netmiko, ``netmiko_send_config`` of each device's change
+  commands (no commit-confirm, no verify, no record), ``width`` threads;
+- the lab is reset to the pre-change configurations;
+- **ours**: :func:`provisioning.push.push_change` of the approved change: the stale check
+  (the city rendered again), per device write-ahead records and audit rows, commit with
+  ``revert_in``, verification (running read back, ``get_facts``), confirm.
 
-The two sides push different values of the same shape (ACL 3998 vs 3999, two
-descriptions), so neither finds the other's lines already there. Reported: wall time
-and its ratio, client CPU (this process, getrusage) and lab CPU (/proc) of each.
+The policy gate (:func:`provisioning.changes.check_change` on the whole city's model) is
+timed on its own and added to ours for the second ratio.
 
-    .venv/bin/python bench/bench_push.py [--devices 500] [--width 50]
-    .venv/bin/python bench/bench_push.py --smoke      # 10 devices, width 5
-
-``push_with_drivers(targets, width)`` is the seam where the change engine (branch
-``changes``) replaces the driver-only flow.
+    .venv/bin/python bench/bench_push.py [--devices 100] [--width 25] [--county 411302]
+    .venv/bin/python bench/bench_push.py --smoke      # example city, 10 devices, width 5
 """
 
 from __future__ import annotations
@@ -26,149 +27,64 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TICK = os.sysconf("SC_CLK_TCK")
+CSV = ROOT.parent / "shared" / "data" / "nanyang-divisions.csv"
+#: NAPALM's ios driver copies the candidate over SCP and needs the archive for its revert
+#: timer (the IOS templates do not render them yet).
+IOS_PUSH = "ip scp server enable\narchive\n path flash:archive\n maximum 10"
+NETMIKO = {"huawei_vrp5": "huawei", "h3c_comware7": "hp_comware", "cisco_ios": "cisco_ios"}
 
 LAB = r"""
 import json, resource, sys, tempfile
 from pathlib import Path
+from inventory.service import Inventory
+from inventory.settings import InventorySettings, IpamSettings
 from lab.devices import DeviceFleet
-from lab.model import LabDeviceSpec, LabInterface, LabNetwork
+from lab.devices.editor import build_tree
+from lab.model import LabNetwork
+from lab.service import new_credentials
+from lab.topology import build_specs
+from provisioning.render import load_source
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-n = int(sys.argv[1])
-specs = [
-    LabDeviceSpec(code=f"B{i:04d}", hostname=f"NY-B{i:04d}", platform="huawei_vrp8",
-                  role="aggregation",
-                  interfaces=(LabInterface("GE1/0/1", 1, "uplink", f"10.{i // 250}.{i % 250}.1/30"),
-                              LabInterface("GE1/0/2", 2, "", None)))
-    for i in range(n)
-]
-fleet = DeviceFleet(specs, Path(tempfile.mkdtemp(prefix="bench-push-")), network=LabNetwork(),
-                    lazy=True)
+args = json.loads(Path(sys.argv[1]).read_text())
+inv = Inventory(InventorySettings(args["url"], None, args["key"], IpamSettings()))
+state = load_source(inv)
+codes = list(args["running"])
+fleet = DeviceFleet(build_specs(state, codes, new_credentials()),
+                    Path(tempfile.mkdtemp(prefix="bench-push-")), network=LabNetwork())
 fleet.start()
-eps = [fleet.endpoint(s.code) for s in specs]
-print(json.dumps([{"code": e.code, "host": e.host, "port": e.port, "username": e.username,
-                   "password": e.password} for e in eps]), flush=True)
-sys.stdin.read()
+trees = {}
+for code in codes:
+    device = fleet.device(code)
+    trees[code] = build_tree(device.dialect, args["running"][code])[0]
+def reset():
+    for code in codes:
+        device = fleet.device(code)
+        tree = trees[code].clone()
+        fleet.call(lambda device=device, tree=tree: device.set_running(tree))
+reset()
+eps = [fleet.endpoint(c) for c in codes]
+print(json.dumps([{"code": e.code, "platform": e.platform, "host": e.host, "port": e.port,
+                   "username": e.username, "password": e.password} for e in eps]), flush=True)
+for line in sys.stdin:
+    if line.strip() == "reset":
+        reset()
+        print("reset", flush=True)
 fleet.stop()
 """
-
-
-@dataclass(frozen=True)
-class Target:
-    """One device to push to."""
-
-    code: str
-    host: str
-    port: int
-    username: str
-    password: str
-
-
-def change(tag: str, acl: int) -> list[str]:
-    """About 20 configuration lines: an ACL of 16 rules and two interface descriptions."""
-    lines = [f"acl number {acl}"]
-    lines += [
-        f" rule {5 * (i + 1)} permit ip source 10.{acl % 256}.{i}.0 0.0.0.255" for i in range(16)
-    ]
-    lines += ["#", "interface GE1/0/2", f" description {tag}-access", "#"]
-    lines += ["interface GE1/0/1", f" description {tag}-uplink"]
-    return lines
-
-
-def push_with_drivers(
-    targets: Sequence[Target], width: int, lines: Sequence[str] | None = None
-) -> dict[str, str]:
-    """Push ``lines`` to every target with our drivers: commit trial, verify, confirm.
-
-    Returns a state per device (``confirmed`` or the error); one device's failure never
-    costs the others.
-    """
-    from provisioning.device import connect
-
-    config = "\n".join(lines or change("ours", 3998)) + "\n"
-
-    def one(t: Target) -> tuple[str, str]:
-        try:
-            driver = connect("huawei_vrp8", t.host, t.username, t.password, port=t.port, timeout=60)
-        except Exception as exc:  # one bad device never costs the others
-            return t.code, f"unreachable: {exc}"
-        try:
-            driver.load_merge_candidate(config=config)
-            driver.commit_config(revert_in=600)
-            driver.load_merge_candidate(config=config)  # verify: nothing left to send
-            if driver.compare_config() or not driver.has_pending_commit():
-                driver.rollback()
-                return t.code, "rolled back: verification failed"
-            driver.discard_config()
-            driver.confirm_commit()
-            return t.code, "confirmed"
-        except Exception as exc:
-            return t.code, f"failed: {exc}"
-        finally:
-            driver.close()
-
-    with ThreadPoolExecutor(max_workers=width) as pool:
-        return dict(pool.map(one, targets))
-
-
-def push_with_nornir(targets: Sequence[Target], width: int, lines: Sequence[str]) -> dict[str, str]:
-    """The plain Nornir script: netmiko_send_config + netmiko_commit, ``width`` threads."""
-    from nornir.core import Nornir
-    from nornir.core.inventory import (
-        ConnectionOptions,
-        Defaults,
-        Groups,
-        Host,
-        Hosts,
-        Inventory,
-    )
-    from nornir.core.plugins.connections import ConnectionPluginRegister
-    from nornir.core.task import Task
-    from nornir.plugins.runners import ThreadedRunner
-    from nornir_netmiko.tasks import netmiko_commit, netmiko_send_config
-
-    ConnectionPluginRegister.auto_register()  # what InitNornir does
-    options = {"netmiko": ConnectionOptions(extras={"fast_cli": True, "conn_timeout": 10})}
-    hosts = Hosts(
-        {
-            t.code: Host(
-                t.code,
-                hostname=t.host,
-                port=t.port,
-                username=t.username,
-                password=t.password,
-                platform="huawei_vrpv8",
-                connection_options=options,
-            )
-            for t in targets
-        }
-    )
-    nr = Nornir(
-        Inventory(hosts=hosts, groups=Groups(), defaults=Defaults()), runner=ThreadedRunner(width)
-    )
-
-    def push(task: Task) -> None:
-        task.run(netmiko_send_config, config_commands=list(lines), exit_config_mode=False)
-        task.run(netmiko_commit)
-        task.host.close_connections()
-
-    result = nr.run(task=push)
-    return {
-        code: ("failed: " + str(r.exception)) if r.failed else "committed"
-        for code, r in result.items()
-    }
 
 
 def _lab_cpu(pid: int) -> float:
@@ -181,61 +97,226 @@ def _client_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(
-    run: Callable[[], dict[str, str]], lab_pid: int
-) -> tuple[float, float, float, dict[str, str]]:
+def measure(run: Callable[[], Any], lab_pid: int) -> tuple[float, float, float, Any]:
     cpu0, lab0, t0 = _client_cpu(), _lab_cpu(lab_pid), time.perf_counter()
-    states = run()
-    return time.perf_counter() - t0, _client_cpu() - cpu0, _lab_cpu(lab_pid) - lab0, states
+    out = run()
+    return time.perf_counter() - t0, _client_cpu() - cpu0, _lab_cpu(lab_pid) - lab0, out
+
+
+def build_change(workdir: Path, n: int, county: str | None, smoke: bool) -> tuple[Any, int, dict]:
+    """Seed, allocate the wave, create and approve the change; (inventory, id, pre-change)."""
+    from inventory.audit import Actor
+    from inventory.service import Inventory
+    from inventory.settings import InventorySettings, IpamSettings
+    from provisioning.changes import create_change
+    from provisioning.onboarding import plan_wave
+    from provisioning.render import Renderer, load_source
+
+    inv = Inventory(
+        InventorySettings(
+            f"sqlite:///{workdir}/egovnet.db", None, str(workdir / "key"), IpamSettings()
+        )
+    )
+    inv.ensure_schema()
+    if smoke or not CSV.exists():
+        inv.seed(villages_per_township=12)
+        county = None
+    else:
+        inv.seed(CSV)
+    state = load_source(inv)
+    renderer = Renderer(state)
+    active = {
+        c
+        for c, node in state["nodes"].items()
+        if node.role == "village-cpe" and node.status == "active" and node.platform in NETMIKO
+    }
+    before = {c: renderer.render(c).text for c in sorted(active)}
+    admin = Actor("bench-engineer", "admin")
+    plan = plan_wave(
+        inv,
+        kind="BMFW",
+        level="village",
+        county=county,
+        running=before,
+        commit=True,
+        actor=admin,
+    )
+    chosen = [d.node for d in plan.devices if d.node in active and d.commands][:n]
+    if len(chosen) < n:
+        raise SystemExit(f"only {len(chosen)} active village devices in the wave (asked {n})")
+    change_id = create_change(
+        inv,
+        actor=admin,
+        title=f"bench: BMFW at {n} villages",
+        intended={c: plan.intended[c] for c in chosen},
+        kind="onboarding",
+        meta={},
+        running={c: before[c] for c in chosen},
+    )
+    return inv, change_id, {c: before[c] for c in chosen}
+
+
+def push_with_nornir(targets: list[dict], width: int, commands: dict[str, list[str]]) -> dict:
+    """The plain Nornir script: netmiko_send_config of the same lines, ``width`` threads."""
+    from nornir.core import Nornir
+    from nornir.core.inventory import ConnectionOptions, Defaults, Groups, Host, Hosts, Inventory
+    from nornir.core.plugins.connections import ConnectionPluginRegister
+    from nornir.core.task import Task
+    from nornir.plugins.runners import ThreadedRunner
+    from nornir_netmiko.tasks import netmiko_send_config
+
+    ConnectionPluginRegister.auto_register()  # what InitNornir does
+    hosts = Hosts()
+    for t in targets:
+        extras: dict[str, Any] = {"fast_cli": True, "conn_timeout": 10}
+        if t["platform"] == "cisco_ios":
+            extras["secret"] = t["password"]
+        hosts[t["code"]] = Host(
+            t["code"],
+            hostname=t["host"],
+            port=t["port"],
+            username=t["username"],
+            password=t["password"],
+            platform=NETMIKO[t["platform"]],
+            connection_options={"netmiko": ConnectionOptions(extras=extras)},
+        )
+    nr = Nornir(
+        Inventory(hosts=hosts, groups=Groups(), defaults=Defaults()), runner=ThreadedRunner(width)
+    )
+
+    def push(task: Task) -> None:
+        task.run(netmiko_send_config, config_commands=commands[task.host.name])
+        task.host.close_connections()
+
+    result = nr.run(task=push)
+    return {
+        c: ("failed: " + str(r.exception)) if r.failed else "committed" for c, r in result.items()
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--devices", type=int, default=500)
-    parser.add_argument("--width", type=int, default=50)
-    parser.add_argument("--smoke", action="store_true", help="10 devices, width 5")
+    parser.add_argument("--devices", type=int, default=100)
+    parser.add_argument("--width", type=int, default=25)
+    parser.add_argument("--county", default="411302", help="the wave's county (Nanyang)")
+    parser.add_argument("--smoke", action="store_true", help="example city, 10 devices, width 5")
     args = parser.parse_args()
     n, width = (10, 5) if args.smoke else (args.devices, args.width)
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    from inventory.audit import Actor
+    from provisioning.changes import approve_change, check_change, get_change
+    from provisioning.device import connect
+    from provisioning.push import PushSettings, push_change
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-push-db-"))
+    t0 = time.perf_counter()
+    inv, change_id, before = build_change(workdir, n, args.county, args.smoke)
+    print(f"inventory and change {change_id}: {time.perf_counter() - t0:.1f} s")
+    info = get_change(inv, change_id)
+    commands = {d.node: list(d.commands) for d in info.devices}
+    lines = sum(
+        len([c for c in cs if c.strip() not in ("quit", "exit")]) for cs in commands.values()
+    )
+    # Nornir receives the lines the engine sends: IOS's file-copy merge has no exits
+    nornir_lines = {
+        d.node: [c for c in d.commands if not (d.platform == "cisco_ios" and c.strip() == "exit")]
+        for d in info.devices
+    }
+    running = {
+        c: (
+            re.sub(r"^(hostname .*)$", r"\1\n" + IOS_PUSH, t, count=1, flags=re.M)
+            if "\nhostname " in t
+            else t
+        )
+        for c, t in before.items()
+    }
+    spec = workdir / "lab.json"
+    spec.write_text(
+        json.dumps(
+            {"url": inv.settings.database_url, "key": str(workdir / "key"), "running": running}
+        )
+    )
     started = time.perf_counter()
     lab = subprocess.Popen(
-        [sys.executable, "-c", LAB, str(n)],
+        [sys.executable, "-c", LAB, str(spec)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert lab.stdout is not None and lab.stdin is not None
-    endpoints = json.loads(lab.stdout.readline())
-    targets = [Target(**e) for e in endpoints]
-    print(f"lab: {n} VRP8 devices up in {time.perf_counter() - started:.1f} s (pid {lab.pid})")
-    lines = change("nornir", 3999)
-    ours_lines = change("ours", 3998)
-    print(f"change: {len(lines)} lines; width {width}")
+    targets = json.loads(lab.stdout.readline())
+    platforms: dict[str, int] = {}
+    for t in targets:
+        platforms[t["platform"]] = platforms.get(t["platform"], 0) + 1
+    print(
+        f"lab: {len(targets)} devices {platforms} up in {time.perf_counter() - started:.1f} s (pid {lab.pid})"
+    )
+    print(f"change: {lines} lines over {n} devices (about {lines // n} each); width {width}")
+    by_code = {t["code"]: t for t in targets}
+
+    def opener(code: str, platform: str) -> Any:
+        t = by_code[code]
+        optional: dict[str, Any] = {"fast_cli": True, "conn_timeout": 10}
+        if platform == "cisco_ios":
+            optional["secret"] = t["password"]
+        return connect(
+            platform,
+            t["host"],
+            t["username"],
+            t["password"],
+            port=t["port"],
+            timeout=60,
+            optional=optional,
+        )
+
     try:
-        nw, nc, nl, nstates = measure(lambda: push_with_nornir(targets, width, lines), lab.pid)
-        ow, oc, ol, ostates = measure(
-            lambda: push_with_drivers(targets, width, ours_lines), lab.pid
+        nw, nc, nl, nstates = measure(
+            lambda: push_with_nornir(targets, width, nornir_lines), lab.pid
+        )
+        lab.stdin.write("reset\n")
+        lab.stdin.flush()
+        assert lab.stdout.readline().strip() == "reset"
+        gw, gc, _gl, _verdict = measure(
+            lambda: check_change(inv, change_id, actor=Actor("bench-engineer", "admin")), lab.pid
+        )
+        approve_change(inv, change_id, Actor("bench-approver", "admin"))
+        ow, oc, ol, result = measure(
+            lambda: push_change(
+                inv,
+                change_id,
+                actor=Actor("bench-engineer", "admin"),
+                settings=PushSettings(width=width, revert_in=600),
+                opener=opener,
+            ),
+            lab.pid,
         )
     finally:
         lab.stdin.close()
         lab.wait(timeout=120)
     n_ok = sum(s == "committed" for s in nstates.values())
-    o_ok = sum(s == "confirmed" for s in ostates.values())
-    for name, states, good in (("nornir", nstates, "committed"), ("ours", ostates, "confirmed")):
-        bad = [f"{c}: {s}" for c, s in states.items() if s != good][:3]
-        if bad:
-            print(f"{name} failures (first 3): {bad}")
+    o_ok = sum(d.state == "confirmed" for d in result.devices)
+    bad = [f"{c}: {s}" for c, s in nstates.items() if s != "committed"][:3]
+    if bad:
+        print(f"nornir failures (first 3): {bad}")
+    bad = [f"{d.node}: {d.state} {d.error}" for d in result.devices if d.state != "confirmed"][:3]
+    if bad:
+        print(f"ours failures (first 3): {bad}")
+    audit = len(inv.audit.rows(limit=None, action="change."))
     print(
-        f"nornir (send_config + commit)          : {nw:7.1f} s wall, client CPU {nc:6.1f} s, lab CPU {nl:6.1f} s, {n_ok}/{n} committed"
+        f"nornir (send_config)                        : {nw:7.1f} s wall, client CPU {nc:6.1f} s, lab CPU {nl:6.1f} s, {n_ok}/{n} committed"
     )
     print(
-        f"ours (trial, verify, confirm)          : {ow:7.1f} s wall, client CPU {oc:6.1f} s, lab CPU {ol:6.1f} s, {o_ok}/{n} confirmed"
+        f"ours: policy gate (whole city model)         : {gw:7.1f} s wall, client CPU {gc:6.1f} s"
     )
-    print(f"ratio ours/nornir: wall {ow / nw:.2f}x, client CPU {oc / max(nc, 1e-9):.2f}x")
+    print(
+        f"ours: push (stale check, write-ahead, commit, verify, confirm): {ow:7.1f} s wall, client CPU {oc:6.1f} s, lab CPU {ol:6.1f} s, {o_ok}/{n} confirmed, {audit} audit rows"
+    )
+    print(
+        f"ratio ours/nornir: push wall {ow / nw:.2f}x, client CPU {oc / max(nc, 1e-9):.2f}x; gate + push wall {(gw + ow) / nw:.2f}x"
+    )
     if n_ok != n or o_ok != n:
         sys.exit(1)
 

@@ -73,10 +73,22 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "findings.read": ALL_ROLES,
     "findings.manage": frozenset({Role.ADMIN, Role.SECURITY}),
     "system.backup": frozenset({Role.ADMIN}),
+    "change.create": frozenset({Role.ADMIN, Role.ENGINEER}),
+    "change.approve": frozenset({Role.ADMIN, Role.ENGINEER}),
+    "change.push": frozenset({Role.ADMIN, Role.ENGINEER}),
 }
 
 #: permissions whose check takes a node: a scoped account has them only inside its subtree
-SCOPED = frozenset({"inventory.write", "credentials.write", "alarms.ack"})
+SCOPED = frozenset(
+    {
+        "inventory.write",
+        "credentials.write",
+        "alarms.ack",
+        "change.create",
+        "change.approve",
+        "change.push",
+    }
+)
 
 
 class AccountError(InventoryError):

@@ -172,6 +172,13 @@ def policy_cli() -> None:
     type=click.Path(path_type=Path),
     help="Keep parsed models here (private folder): re-runs parse only changed files.",
 )
+@click.option(
+    "--change",
+    "change_id",
+    type=int,
+    help="The post-change network of a stored change (egovnet change): exit 1 if it "
+    "introduces a violation.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @click.pass_context
 def policy_check_cmd(
@@ -182,10 +189,17 @@ def policy_check_cmd(
     use_inventory: bool,
     running: bool,
     cache_dir: Path | None,
+    change_id: int | None,
     as_json: bool,
 ) -> None:
     """Check configurations against the four invariants; exit 1 on violations."""
     from .policy import check_network
+
+    if change_id is not None:
+        if running or configs is not None or network is not None or nodes:
+            raise click.UsageError("--change judges a stored change: no other source")
+        _policy_change(ctx, change_id, as_json)
+        return
 
     if running:
         if configs is not None or network is not None or use_inventory:
@@ -208,6 +222,28 @@ def policy_check_cmd(
             else f"no violation in {verdict.devices} device(s)"
         )
     ctx.exit(1 if verdict.violations else 0)
+
+
+def _policy_change(ctx: click.Context, change_id: int, as_json: bool) -> None:
+    """The gate's verdict on change ``change_id`` (the ``change_gate`` component)."""
+    from inventory.clictx import component
+
+    try:
+        verdict = component(ctx, "change_gate")(change_id)
+    except Exception as exc:  # an unknown change: the component's own error, one line
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(2)
+    if as_json:
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_violations(verdict.introduced)
+        click.echo(
+            f"change {change_id}: refused, {len(verdict.introduced)} violation(s) introduced"
+            if verdict.introduced
+            else f"change {change_id}: allowed, no violation introduced "
+            f"({verdict.devices} device(s))"
+        )
+    ctx.exit(0 if verdict.allowed else 1)
 
 
 def _print_violations(violations: Iterable[Any]) -> None:

@@ -81,6 +81,18 @@ def _fetcher(inventory: Inventory) -> Any:
     return fetch
 
 
+def _change_gate(inventory: Inventory) -> Any:
+    """``change id -> verdict`` of the policy gate on a stored change (read-only), for
+    ``egovnet policy check --change``: security never imports provisioning."""
+
+    def verdict(change_id: int) -> Any:
+        from provisioning.changes import change_verdict
+
+        return change_verdict(inventory, change_id)
+
+    return verdict
+
+
 def _observer(inventory: Inventory, poller: Any) -> Any:
     """``(codes, columns) -> {code: walked columns | exception}`` over SNMP (monitoring's client)."""
 
@@ -139,6 +151,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     }
     app.extensions["egovnet"]["fetcher"] = _fetcher(inventory)
     app.extensions["egovnet"]["observer"] = _observer(inventory, config.monitoring.poller)
+    app.extensions["egovnet"]["change_gate"] = _change_gate(inventory)
 
     app.session_interface = DbSessionInterface(
         inventory,

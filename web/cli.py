@@ -89,6 +89,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "coverage_cli",
         "Planned vs connected nodes and departments per county and level, with history.",
     ),
+    "change": (
+        "provisioning.change_cli",
+        "change_cli",
+        "Changes: diffs, the policy gate, four-eyes approval, push with rollback.",
+    ),
     "campaign": ("security.campaign_cli", "campaign_cli", "Scheduled security campaigns."),
     "findings": ("security.campaign_cli", "findings_cli", "Security findings: lifecycle, export."),
     "inspect": ("security.inspect.cli", "inspect_cmd", "Inspect a pcap/pcapng at a capture point."),
