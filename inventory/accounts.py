@@ -72,6 +72,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "config.read": ALL_ROLES,
     "findings.read": ALL_ROLES,
     "findings.manage": frozenset({Role.ADMIN, Role.SECURITY}),
+    "campaigns.read": ALL_ROLES,
+    "campaigns.manage": frozenset({Role.ADMIN, Role.SECURITY}),
+    "policy.read": ALL_ROLES,
 }
 
 #: permissions whose check takes a node: a scoped account has them only inside its subtree
