@@ -99,14 +99,16 @@ def alarm_id(app: Flask, node: str) -> int:
     return next(a.id for a in store.alarms(open_only=True) if a.node == node)
 
 
-def sample_finding(app: Flask, node: str = INSIDE, key: str = "public") -> int:
+def sample_finding(
+    app: Flask, node: str = INSIDE, key: str = "public", department: str | None = None
+) -> int:
     """Record one baseline finding on ``node`` through the findings store; returns its id."""
     security = app.extensions["egovnet"]["security"]
     record = {
         "check": "B7",
         "severity": "high",
         "node": node,
-        "department": None,
+        "department": department,
         "key": key,
         "title": f"B7 snmp-agent community {key}",
         "evidence": [{"line": 12, "text": "snmp-agent community read ******"}],
