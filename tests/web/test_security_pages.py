@@ -216,7 +216,7 @@ def test_create_a_campaign_and_run_it_now(tmp_path: Path, instance_path: Path) -
             (finding,) = _store(app).list()
             assert (finding.check, finding.node, finding.state) == ("probe.telnet", INSIDE, "open")
             page = client.get(f"/campaigns/{campaign.id}?lang=en").get_data(as_text=True)
-            assert "1/1" in page and re.search(r">open</a> <b>1</b>", page)
+            assert "1/1" in page and re.search(r">untreated</a> <b>1</b>", page)
             listing = client.get("/campaigns?lang=en").get_data(as_text=True)
             assert f'id="campaign-{campaign.id}"' in listing and "finished" in listing
             detail = client.get(f"/findings/{finding.id}?lang=en").get_data(as_text=True)

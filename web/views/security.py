@@ -46,7 +46,7 @@ ACTIONS = {
 }
 #: the console's words for the values of the security tables
 WORDS = {
-    "open": _l("open"),
+    "open": _l("untreated"),
     "acknowledged": _l("acknowledged"),
     "fixed": _l("fixed"),
     "verified": _l("verified"),
