@@ -2,7 +2,8 @@
 
 The intent is the inventory plus the configuration provisioning renders for
 every device (the same texts the change gate judges the rest of the city
-with). Checking the whole city takes one to two seconds, so the verdict is
+with). Checking the whole city takes seconds (rendering and parsing every
+device), so the verdict is
 kept with a digest of the inventory it was computed from: a page view reads
 the inventory (one query per kind), hashes it and answers from the cache
 unless something changed. The parsed device models are kept too
