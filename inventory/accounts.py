@@ -76,6 +76,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "change.create": frozenset({Role.ADMIN, Role.ENGINEER}),
     "change.approve": frozenset({Role.ADMIN, Role.ENGINEER}),
     "change.push": frozenset({Role.ADMIN, Role.ENGINEER}),
+    "campaigns.read": ALL_ROLES,
+    "campaigns.manage": frozenset({Role.ADMIN, Role.SECURITY}),
+    "policy.read": ALL_ROLES,
 }
 
 #: permissions whose check takes a node: a scoped account has them only inside its subtree

@@ -232,7 +232,14 @@ class CampaignService:
             return load_nodes(session)
 
     def create(
-        self, name: str, checks: str, scope: str, cron: str | None, actor: Actor
+        self,
+        name: str,
+        checks: str,
+        scope: str,
+        cron: str | None,
+        actor: Actor,
+        *,
+        source: str = "cli",
     ) -> CampaignView:
         """Create a campaign (validated against the inventory) and schedule it; audited."""
         name = name.strip()
@@ -268,7 +275,7 @@ class CampaignService:
                         "campaign.create",
                         f"campaign:{row.id}",
                         view.to_json(),
-                        source="cli",
+                        source=source,
                         session=session,
                     )
         except IntegrityError:

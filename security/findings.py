@@ -356,9 +356,15 @@ class FindingStore:
 
     # -- lifecycle -----------------------------------------------------------
     def transition(
-        self, finding_id: int, command: str, actor: Actor, *, reason: str | None = None
+        self,
+        finding_id: int,
+        command: str,
+        actor: Actor,
+        *,
+        reason: str | None = None,
+        source: str = "cli",
     ) -> FindingView:
-        """Apply ``ack``, ``fix`` or ``false-positive`` as ``actor`` (audited)."""
+        """Apply ``ack``, ``fix`` or ``false-positive`` as ``actor`` (audited, via ``source``)."""
         from inventory.accounts import PERMISSIONS
 
         if command not in TRANSITIONS:
@@ -392,7 +398,7 @@ class FindingStore:
                     f"finding.{command}",
                     f"finding:{row.id}",
                     {"check": row.check, "node": row.node or None, "state": target, **details},
-                    source="cli",
+                    source=source,
                     session=session,
                 )
             return FindingView.of(row)
@@ -413,11 +419,31 @@ class FindingStore:
         node: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
+        severity: str | None = None,
+        department: str | None = None,
+        check: str | None = None,
+        nodes: Iterable[str] | None = None,
+        newest_first: bool = False,
     ) -> list[FindingView]:
-        """Findings, oldest change first (``since``: changed at or after it)."""
+        """Findings, oldest change first (``since``: changed at or after it).
+
+        ``nodes`` keeps the findings of those nodes only (a scoped account's subtree);
+        ``newest_first`` turns the order round (what a console list shows).
+        """
         if state is not None and state not in STATES:
             raise FindingError(f"state must be one of {', '.join(STATES)}")
-        stmt = select(Finding).order_by(Finding.updated_at, Finding.id)
+        if newest_first:
+            stmt = select(Finding).order_by(Finding.updated_at.desc(), Finding.id.desc())
+        else:
+            stmt = select(Finding).order_by(Finding.updated_at, Finding.id)
+        if severity is not None:
+            stmt = stmt.where(Finding.severity == severity)
+        if department is not None:
+            stmt = stmt.where(Finding.department == department)
+        if check is not None:
+            stmt = stmt.where(Finding.check == check)
+        if nodes is not None:
+            stmt = stmt.where(Finding.node.in_(list(nodes)))
         if state is not None:
             stmt = stmt.where(Finding.state == state)
         if county is not None:

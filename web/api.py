@@ -248,8 +248,12 @@ def register_api(app: Flask) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "egovnet control plane"}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(blp)
+    from .api_security import blp as security_blp
+
+    api.register_blueprint(security_blp)
     csrf = app.extensions["csrf"]
     csrf.exempt(blp)
+    csrf.exempt(security_blp)
     # the OpenAPI document is public (it holds no data); smorest adds its view itself
     public = app.extensions["egovnet.public"]
     public.update(e for e in app.view_functions if e.startswith("api-docs."))

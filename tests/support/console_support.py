@@ -45,6 +45,7 @@ def _template_database() -> Path:
         egov = app.extensions["egovnet"]
         inventory, monitoring = egov["inventory"], egov["monitoring"]
         monitoring.ensure_schema()
+        egov["security"].ensure_schema()
         bundle = root / "base.yaml"
         bundle.write_text(BASE, encoding="utf-8")
         inventory.import_path(bundle)
@@ -96,3 +97,36 @@ def login(client: FlaskClient, name: str, password: str = PASSWORD) -> Any:
 def alarm_id(app: Flask, node: str) -> int:
     store = app.extensions["egovnet"]["monitoring"].alarm_store()
     return next(a.id for a in store.alarms(open_only=True) if a.node == node)
+
+
+def sample_finding(
+    app: Flask, node: str = INSIDE, key: str = "public", department: str | None = None
+) -> int:
+    """Record one baseline finding on ``node`` through the findings store; returns its id."""
+    security = app.extensions["egovnet"]["security"]
+    record = {
+        "check": "B7",
+        "severity": "high",
+        "node": node,
+        "department": department,
+        "key": key,
+        "title": f"B7 snmp-agent community {key}",
+        "evidence": [{"line": 12, "text": "snmp-agent community read ******"}],
+        "fix": f"undo snmp-agent community {key}\nsnmp-agent sys-info version v3",
+    }
+    done = security.findings.record("baseline", node, [record], nodes=security.campaigns.nodes())
+    return int((done.new or done.seen or done.reopened)[0])
+
+
+def sample_campaign(app: Flask, name: str = "telnet-411302") -> int:
+    """Create (not run) a probe.telnet campaign over INSIDE as ``sec``; returns its id."""
+    from inventory.audit import Actor
+
+    service = app.extensions["egovnet"]["security"].campaigns
+    try:
+        return int(service.get(name).id)
+    except Exception:
+        made = service.create(
+            name, "probe.telnet", f"node:{INSIDE}", None, Actor("sec", "security")
+        )
+        return int(made.id)

@@ -166,3 +166,24 @@ def test_switch_language(page: Any) -> None:
     assert "The hash chain is intact" in page.locator("#verdict").inner_text()
     page.click("#lang-switch")
     assert page.locator("h1").inner_text() == "审计日志"
+
+
+def test_acknowledge_a_finding(page: Any, live: tuple[Flask, str]) -> None:
+    from console_support import sample_finding
+
+    app, _base = live
+    number = sample_finding(app, INSIDE, "browser")  # through the real findings store
+    app.extensions["egovnet"]["inventory"].accounts.unlock("sec")  # the lockout test locked it
+    _login(page, "sec", PASSWORD)
+    page.click("header nav a[href='/findings']")
+    assert page.locator("h1").inner_text() == "安全问题"
+    row = page.locator(f"#finding-{number}")
+    assert row.locator(".state").inner_text() == "待处理"
+    row.locator("button.ack").click()
+    assert page.locator(f"#finding-{number} .state").inner_text() == "已确认"
+    assert page.locator(f"#finding-{number} button.ack").count() == 0
+    store = app.extensions["egovnet"]["security"].findings
+    assert (store.get(number).state, store.get(number).changed_by) == ("acknowledged", "sec")
+    page.click(f"#finding-{number} td a")  # the detail page shows the history
+    assert page.locator("#finding-state").inner_text() == "已确认"
+    assert "finding.ack" in page.locator("#history").inner_text()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from console_support import INSIDE, USERS, login
+from console_support import INSIDE, USERS, login, sample_campaign, sample_finding
 from flask import Flask
 
 import web
@@ -120,6 +120,9 @@ def _pages(console: Flask) -> list[str]:
         "/reports/availability?month=bad",
     ]
     pages += ["/admin/users", "/admin/audit", "/nowhere"]
+    finding, campaign = sample_finding(console), sample_campaign(console)
+    pages += ["/findings", f"/findings/{finding}", "/findings?state=open&severity=high"]
+    pages += ["/campaigns", "/campaigns/new", f"/campaigns/{campaign}", "/policy"]
     rules = {r.rule for r in console.url_map.iter_rules()}
     assert {
         "/",

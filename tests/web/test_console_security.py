@@ -12,7 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_support import INSIDE, OUTSIDE, PASSWORD, USERS, alarm_id, console_app, csrf, login
+from console_support import (
+    INSIDE,
+    OUTSIDE,
+    PASSWORD,
+    USERS,
+    alarm_id,
+    console_app,
+    csrf,
+    login,
+    sample_campaign,
+    sample_finding,
+)
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -28,6 +39,8 @@ def _routes(app: Flask, node: str) -> list[tuple[str, str, str]]:
         "alarm_id": str(alarm_id(app, node)),
         "name": "op",
         "action": "disable",
+        "finding_id": str(sample_finding(app, node)),
+        "campaign_id": str(sample_campaign(app)),
     }
     out = []
     for rule in app.url_map.iter_rules():

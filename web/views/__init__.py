@@ -1,4 +1,4 @@
-"""The console's page blueprints: auth, dashboard, inventory, monitoring, admin."""
+"""The console's page blueprints: auth, dashboard, inventory, monitoring, admin, security."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 
 from . import admin, auth, dashboard, inventory, monitoring
+from . import security as security_pages
 
 
 def register(app: Flask) -> None:
-    for module in (auth, dashboard, inventory, monitoring, admin):
+    for module in (auth, dashboard, inventory, monitoring, admin, security_pages):
         app.register_blueprint(module.bp)
 
     @app.context_processor
