@@ -247,6 +247,11 @@ def create_user(args: dict[str, Any]) -> Any:
 def register_api(app: Flask) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "egovnet control plane"}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    from .app import RowId
+
+    api.register_converter(
+        RowId, lambda _c: {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+    )
     api.register_blueprint(blp)
     from .api_security import blp as security_blp
 
