@@ -22,7 +22,16 @@ checking it. Other packages add their checks to :data:`CHECKS` at start-up
   communities ``public`` and ``private`` against each management address (UDP);
 - ``probe.telnet`` and ``probe.http``: a TCP connect to the Telnet and HTTP
   ports of each management address; it counts when the service answers (a
-  Telnet server's negotiation or banner, an HTTP status line to ``HEAD /``).
+  Telnet server's negotiation or banner, an HTTP status line to ``HEAD /``);
+- ``inspect.capture``: a capture window, ``security.capture_seconds`` of live
+  capture (scapy, :func:`security.inspect.live.capture`) on
+  ``security.capture_iface`` with the BPF filter ``security.capture_bpf``,
+  judged at the capture point ``security.capture_point`` against the
+  inventory's address plan (:func:`security.inspect.owners.plan_from_state`,
+  intranet blocks from ``ipam.intranet_blocks``). One capture per run
+  (network-wide); each detection becomes a finding of the node that owns it
+  through IPAM, when that node is in the scope, else a network-wide finding
+  (its owner kept in the evidence as ``owner_node``).
 """
 
 from __future__ import annotations
@@ -360,6 +369,58 @@ def _policy(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str, Outc
     yield NETWORK, by_node[NETWORK]
 
 
+# -- capture window ------------------------------------------------------------------
+def _capture(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str, Outcome]]:
+    """Capture live traffic at the configured capture point; detections become findings."""
+    from inventory.state import load_state
+
+    from .inspect.engine import Inspector
+    from .inspect.live import capture
+    from .inspect.owners import plan_from_state
+    from .inspect.points import point
+
+    settings = ctx.settings
+    if not settings.capture_iface or not settings.capture_point:
+        raise ProbeError(
+            "inspect.capture needs security.capture_iface and security.capture_point "
+            "(the interface of a capture point and its name)"
+        )
+    with ctx.inventory.sessions() as session:
+        state, _ = load_state(session)
+    plan, owners = plan_from_state(state, ctx.inventory.settings.ipam)
+    inspector = Inspector(plan, point(settings.capture_point), owners)
+    capture(
+        inspector,
+        settings.capture_iface,
+        settings.capture_seconds,
+        bpf=settings.capture_bpf or None,
+    )
+    by_node: dict[str, list[FindingRecord]] = {code: [] for code in codes}
+    by_node[NETWORK] = []
+    for found in inspector.findings():
+        record = found.to_record()
+        evidence = {**record["evidence"], "iface": settings.capture_iface}
+        owner = record["node"]
+        node = owner if owner in by_node else NETWORK
+        if node == NETWORK and owner is not None:
+            evidence["owner_node"] = owner
+        by_node[node].append(
+            FindingRecord(
+                check=record["check"],
+                severity=record["severity"],
+                node=None if node == NETWORK else node,
+                department=record["department"],
+                key=record["key"][:KEY_MAX],
+                title=record["title"],
+                evidence=evidence,
+                fix=record["fix"],
+            )
+        )
+    for code in codes:
+        yield code, by_node[code]
+    yield NETWORK, by_node[NETWORK]
+
+
 CHECKS: dict[str, Check] = {}
 
 
@@ -399,6 +460,14 @@ register(
         "probe.http",
         "HTTP open on the management address",
         _tcp_probe("probe.http", "HTTP", lambda s: s.probe_http_port, http_answers),
+    )
+)
+register(
+    Check(
+        "inspect.capture",
+        "a capture window: live capture at the configured capture point, inspected",
+        _capture,
+        network_wide=True,
     )
 )
 
