@@ -49,6 +49,9 @@ class Syntax:
     has_password_control: bool = False
     #: Comware: NTP needs ``ntp-service enable`` besides a server.
     ntp_needs_enable: bool = False
+    #: IOS keeps SNMPv3 users out of the running configuration (``snmp-server user`` is not
+    #: shown): a group's ``access`` ACL is then the only restriction the text can show.
+    snmp_users_in_config: bool = True
     #: Words that identify the platform in a configuration (for detection), with weights.
     markers: tuple[tuple[str, int], ...] = ()
     _top_index: dict[str, tuple[tuple[str, Handler], ...]] = field(default_factory=dict, repr=False)
