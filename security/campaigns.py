@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from inventory.audit import Actor
 
     from .outbox import Outbox
+    from .running import Observer
 
 log = logging.getLogger(__name__)
 JOB_TABLE = "security_apscheduler_jobs"
@@ -217,6 +218,7 @@ class CampaignService:
         outbox: Outbox | None = None,
         fetch_running: FetchRunning | None = None,
         counts: Callable[[], CountSink | None] | None = None,
+        observe: Observer | None = None,
     ) -> None:
         self.inventory = inventory
         self.settings = settings
@@ -224,6 +226,7 @@ class CampaignService:
         self.outbox = outbox
         self.fetch_running = fetch_running
         self.counts = counts
+        self.observe = observe
         self.sessions = store.sessions
 
     # -- campaigns -------------------------------------------------------------
@@ -433,6 +436,7 @@ class CampaignService:
             self.settings,
             self.fetch_running,
             management_subnet=str(self.inventory.settings.ipam.management_subnet),
+            observe=self.observe,
         )
         width = self.settings.campaign_width
         by_check: dict[str, list[str]] = {}

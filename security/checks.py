@@ -9,15 +9,29 @@ checking it. Other packages add their checks to :data:`CHECKS` at start-up
 - ``baseline``: the 等保 baseline B1-B13 on running configurations fetched
   over SSH by the ``fetch_running`` callable the composition root hands over
   (security never imports provisioning);
-- ``policy``: the four invariants of the extranet on the running
-  configurations of the whole scope, judged together against the inventory's
-  intent (roles, zones, links, blocks); network-wide violations are findings
-  without a node;
+- ``policy``: the four invariants of the extranet on the running network of
+  the whole scope, judged together against the inventory's intent (roles,
+  zones, links, blocks, ``ipam.intranet_blocks``) exactly as ``egovnet policy
+  check --running`` does (:func:`security.running.check_running`): the
+  configurations fetched over SSH plus the routes, LLDP neighbours and ARP
+  entries walked over SNMP by the ``observe`` callable; network-wide
+  violations are findings without a node, and a device whose configuration or
+  tables could not be read is an error of its target (its open findings are
+  neither re-seen nor verified on half a picture);
 - ``probe.snmp_default``: SNMP v1 and v2c GET of sysDescr with the default
   communities ``public`` and ``private`` against each management address (UDP);
 - ``probe.telnet`` and ``probe.http``: a TCP connect to the Telnet and HTTP
   ports of each management address; it counts when the service answers (a
-  Telnet server's negotiation or banner, an HTTP status line to ``HEAD /``).
+  Telnet server's negotiation or banner, an HTTP status line to ``HEAD /``);
+- ``inspect.capture``: a capture window, ``security.capture_seconds`` of live
+  capture (scapy, :func:`security.inspect.live.capture`) on
+  ``security.capture_iface`` with the BPF filter ``security.capture_bpf``,
+  judged at the capture point ``security.capture_point`` against the
+  inventory's address plan (:func:`security.inspect.owners.plan_from_state`,
+  intranet blocks from ``ipam.intranet_blocks``). One capture per run
+  (network-wide); each detection becomes a finding of the node that owns it
+  through IPAM, when that node is in the scope, else a network-wide finding
+  (its owner kept in the evidence as ``owner_node``).
 """
 
 from __future__ import annotations
@@ -25,14 +39,17 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .findings import FindingRecord
 from .scope import NodeRef
 from .settings import SecuritySettings
+
+if TYPE_CHECKING:
+    from .running import Observer
 
 SYSDESCR = "1.3.6.1.2.1.1.1.0"
 #: the longest finding key the store takes (a longer reason is cut, deterministically)
@@ -57,6 +74,8 @@ class CheckContext:
     settings: SecuritySettings = field(default_factory=SecuritySettings)
     fetch_running: FetchRunning | None = None
     management_subnet: str = "10.111.255.0/24"
+    #: SNMP tables of devices (``security.running.Observer``: monitoring's walker)
+    observe: Observer | None = None
 
 
 Outcome = list[FindingRecord] | Exception
@@ -305,35 +324,29 @@ def _snmp_default(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str
 
 # -- policy on the running network -------------------------------------------------
 def _policy(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str, Outcome]]:
-    """The four invariants on the running configurations of the scope, judged together."""
+    """The four invariants on the running network of the scope, judged together."""
     from inventory.state import load_state
 
-    from .errors import SecurityError
-    from .model import parse_device
     from .network import context_from_state
-    from .policy import NetworkModel, check_network
+    from .running import check_running
 
-    if ctx.fetch_running is None:
+    fetch_running = ctx.fetch_running
+    if fetch_running is None:
         raise ProbeError("policy needs a fetch_running callable (none was configured)")
-    texts = ctx.fetch_running(ctx.inventory, list(codes), width=ctx.settings.campaign_width)
+    if ctx.observe is None:
+        raise ProbeError("policy needs an observe callable (SNMP; none was configured)")
     with ctx.inventory.sessions() as session:
         state, _ = load_state(session)
-    model = NetworkModel(context_from_state(state, ctx.inventory.settings.ipam))
-    failed: dict[str, Exception] = {}
-    for code in codes:
-        text = texts.get(code, ProbeError(f"{code}: no configuration fetched"))
-        if isinstance(text, Exception):
-            failed[code] = text
-            continue
-        try:
-            model.devices[code] = parse_device(
-                text, ctx.nodes[code].platform, name=code, source=f"{code} running"
-            )
-        except SecurityError as exc:
-            failed[code] = exc
-    by_node: dict[str, list[FindingRecord]] = {code: [] for code in model.devices}
+    ipam = ctx.inventory.settings.ipam
+    context = context_from_state(state, ipam, intranet_blocks=ipam.intranet_blocks)
+
+    def fetcher(wanted: Iterable[str]) -> Mapping[str, str | Exception]:
+        return fetch_running(ctx.inventory, list(wanted), width=ctx.settings.campaign_width)
+
+    report = check_running(codes, context, fetcher, ctx.observe)
+    by_node: dict[str, list[FindingRecord]] = {code: [] for code in codes}
     by_node[NETWORK] = []
-    for v in check_network(model).violations:
+    for v in report.violations:
         node = v.device if v.device in by_node else NETWORK
         by_node[node].append(
             FindingRecord(
@@ -351,7 +364,60 @@ def _policy(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str, Outc
             )
         )
     for code in codes:
-        yield code, failed[code] if code in failed else by_node[code]
+        why = report.unreachable.get(code)
+        yield code, ProbeError(f"{code}: {why}") if why is not None else by_node[code]
+    yield NETWORK, by_node[NETWORK]
+
+
+# -- capture window ------------------------------------------------------------------
+def _capture(ctx: CheckContext, codes: Sequence[str]) -> Iterator[tuple[str, Outcome]]:
+    """Capture live traffic at the configured capture point; detections become findings."""
+    from inventory.state import load_state
+
+    from .inspect.engine import Inspector
+    from .inspect.live import capture
+    from .inspect.owners import plan_from_state
+    from .inspect.points import point
+
+    settings = ctx.settings
+    if not settings.capture_iface or not settings.capture_point:
+        raise ProbeError(
+            "inspect.capture needs security.capture_iface and security.capture_point "
+            "(the interface of a capture point and its name)"
+        )
+    with ctx.inventory.sessions() as session:
+        state, _ = load_state(session)
+    plan, owners = plan_from_state(state, ctx.inventory.settings.ipam)
+    inspector = Inspector(plan, point(settings.capture_point), owners)
+    capture(
+        inspector,
+        settings.capture_iface,
+        settings.capture_seconds,
+        bpf=settings.capture_bpf or None,
+    )
+    by_node: dict[str, list[FindingRecord]] = {code: [] for code in codes}
+    by_node[NETWORK] = []
+    for found in inspector.findings():
+        record = found.to_record()
+        evidence = {**record["evidence"], "iface": settings.capture_iface}
+        owner = record["node"]
+        node = owner if owner in by_node else NETWORK
+        if node == NETWORK and owner is not None:
+            evidence["owner_node"] = owner
+        by_node[node].append(
+            FindingRecord(
+                check=record["check"],
+                severity=record["severity"],
+                node=None if node == NETWORK else node,
+                department=record["department"],
+                key=record["key"][:KEY_MAX],
+                title=record["title"],
+                evidence=evidence,
+                fix=record["fix"],
+            )
+        )
+    for code in codes:
+        yield code, by_node[code]
     yield NETWORK, by_node[NETWORK]
 
 
@@ -394,6 +460,14 @@ register(
         "probe.http",
         "HTTP open on the management address",
         _tcp_probe("probe.http", "HTTP", lambda s: s.probe_http_port, http_answers),
+    )
+)
+register(
+    Check(
+        "inspect.capture",
+        "a capture window: live capture at the configured capture point, inspected",
+        _capture,
+        network_wide=True,
     )
 )
 

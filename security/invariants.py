@@ -172,7 +172,10 @@ def _acl_problem(
 
 
 def _management_local(
-    d: Device, ctx: NetworkContext, default_protocols: tuple[str, ...]
+    d: Device,
+    ctx: NetworkContext,
+    default_protocols: tuple[str, ...],
+    users_in_config: bool = True,
 ) -> Iterable[Violation]:
     if ctx.node(d.name).network != "extranet":
         return
@@ -226,6 +229,15 @@ def _management_local(
         problem = _acl_problem(d, ctx, acl, f"SNMPv3 user {user.name}", user.srcs[0], acl_src)
         if problem:
             yield problem
+    if not users_in_config and not global_acl:
+        # the users of a group are not in the text (IOS): a group without an ACL lets them
+        # in from anywhere
+        for name, _level, group_acl_name, group_src in m.snmp_groups:
+            problem = _acl_problem(
+                d, ctx, group_acl_name, f"SNMPv3 group {name}", group_src, group_src
+            )
+            if problem:
+                yield problem
     for what, servers in (("syslog host", m.syslog), ("NTP server", m.ntp)):
         for address, src in servers:
             if address not in ctx.management:
@@ -239,13 +251,14 @@ def _management_local(
 
 def device_violations(d: Device, ctx: NetworkContext) -> tuple[Violation, ...]:
     """Violations that one configuration shows on its own."""
-    defaults = SYNTAXES[d.platform].vty_default_protocols
+    syntax = SYNTAXES[d.platform]
+    defaults = syntax.vty_default_protocols
     if ctx.node(d.name).network == "internet":
         return ()
     found = [
         *_single_egress_local(d, ctx),
         *_zone_isolation_local(d, ctx),
         *_air_gap_local(d, ctx),
-        *_management_local(d, ctx, defaults),
+        *_management_local(d, ctx, defaults, syntax.snmp_users_in_config),
     ]
     return tuple(found)

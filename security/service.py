@@ -2,7 +2,8 @@
 
 Everything that reaches outside security is handed in by the composition
 root (``web.app``): the inventory, the ``fetch_running`` callable (devices
-over SSH, from provisioning) and the sink for finding counts (monitoring's
+over SSH, from provisioning), the ``observe`` callable (SNMP tables, from
+monitoring) and the sink for finding counts (monitoring's
 InfluxDB writer). The parts are built on first use: ``web.app`` builds this
 component for every command, and importing the tables, the checks and the
 scheduler is left to the commands that need them.
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from .checks import FetchRunning
     from .findings import FindingStore
     from .outbox import Outbox
+    from .running import Observer
 
 
 class Security:
@@ -33,11 +35,13 @@ class Security:
         *,
         fetch_running: FetchRunning | None = None,
         counts: Callable[[], CountSink | None] | None = None,
+        observe: Observer | None = None,
     ) -> None:
         self.inventory = inventory
         self.settings = settings
         self.fetch_running = fetch_running
         self.counts = counts
+        self.observe = observe
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -67,6 +71,7 @@ class Security:
             outbox=self.outbox,
             fetch_running=self.fetch_running,
             counts=self.counts,
+            observe=self.observe,
         )
 
     def alarm_notifier(self) -> Any:

@@ -35,6 +35,21 @@ OPTIONS: tuple[Option, ...] = (
         "port probe.snmp_default sends to (0 = each node's SNMP port from the inventory)",
         int,
     ),
+    Option(
+        "security.capture_iface",
+        "",
+        "interface check inspect.capture listens on (a mirror port of the capture point)",
+    ),
+    Option(
+        "security.capture_point",
+        "",
+        "capture point of security.capture_iface: egress, core, county, township, village, "
+        "access, intranet",
+    ),
+    Option(
+        "security.capture_seconds", 60.0, "length of the capture window of inspect.capture", float
+    ),
+    Option("security.capture_bpf", "", "BPF capture filter of inspect.capture (tcpdump syntax)"),
 )
 
 
@@ -52,6 +67,10 @@ class SecuritySettings:
     probe_telnet_port: int = 23
     probe_http_port: int = 80
     probe_snmp_port: int = 0
+    capture_iface: str = ""
+    capture_point: str = ""
+    capture_seconds: float = 60.0
+    capture_bpf: str = ""
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> SecuritySettings:
@@ -69,6 +88,16 @@ class SecuritySettings:
         width = values["security.campaign_width"]
         if width < 1:
             raise ConfigError(f"security.campaign_width: {width} is not at least 1")
+        from .inspect.points import POINTS
+
+        capture_point = str(values["security.capture_point"]).strip()
+        if capture_point and capture_point not in POINTS:
+            raise ConfigError(
+                f"security.capture_point: {capture_point!r} is not one of {', '.join(POINTS)}"
+            )
+        capture_seconds = values["security.capture_seconds"]
+        if not capture_seconds > 0:
+            raise ConfigError(f"security.capture_seconds: {capture_seconds} is not positive")
         return cls(
             collectors=collectors,
             syslog_hostname=values["security.syslog_hostname"],
@@ -80,4 +109,8 @@ class SecuritySettings:
             probe_telnet_port=values["security.probe_telnet_port"],
             probe_http_port=values["security.probe_http_port"],
             probe_snmp_port=values["security.probe_snmp_port"],
+            capture_iface=str(values["security.capture_iface"]).strip(),
+            capture_point=capture_point,
+            capture_seconds=capture_seconds,
+            capture_bpf=str(values["security.capture_bpf"]).strip(),
         )

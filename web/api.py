@@ -36,6 +36,8 @@ class NodeSchema(Schema):
     role = fields.String(required=True)
     status = fields.String(required=True)
     platform = fields.String(allow_none=True)
+    #: 等保 (MLPS) level 2 or 3; null: unset, inherited (docs/SECURITY.md)
+    mlps_level = fields.Integer(allow_none=True)
 
 
 class NodeQuerySchema(Schema):
@@ -50,6 +52,18 @@ class NodeDetailSchema(NodeSchema):
     links = fields.List(fields.String())
     prefixes = fields.List(fields.String())
     mgmt_address = fields.String(allow_none=True)
+
+
+class DepartmentSchema(Schema):
+    code = fields.String(required=True, attribute="department")
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    node = fields.String(required=True)
+    site = fields.String(allow_none=True)
+    #: 等保 (MLPS) level 2 or 3; null: unset, inherited (docs/SECURITY.md)
+    mlps_level = fields.Integer(allow_none=True)
+    prefixes = fields.List(fields.String())
+    vlans = fields.List(fields.Integer())
 
 
 class AlarmSchema(Schema):
@@ -138,6 +152,21 @@ def get_node(code: str) -> Any:
         abort(404, message=f"{code!r} is a department, not a node")
     check_node(code, "inventory.read")
     return {**shown, "code": shown["node"]}
+
+
+@blp.route("/departments/<code>")
+@blp.response(200, DepartmentSchema)
+@needs("inventory.read")
+def get_department(code: str) -> Any:
+    """One department: its node, site, 等保 level, prefixes and VLANs."""
+    try:
+        shown = inventory().show(code)
+    except NotFoundError:
+        abort(404, message=f"no department {code!r}")
+    if "department" not in shown:
+        abort(404, message=f"{code!r} is a node, not a department")
+    check_node(shown["node"], "inventory.read")
+    return shown
 
 
 @blp.route("/alarms")

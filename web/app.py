@@ -151,6 +151,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         config.security,
         fetch_running=_fetch_running,
         counts=lambda: _counts(monitoring),
+        observe=_observer(inventory, config.monitoring.poller),
     )
     monitoring = Monitoring(
         inventory,

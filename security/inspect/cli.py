@@ -1,8 +1,9 @@
 """``egovnet inspect PCAP --at POINT`` and ``egovnet capture --iface IF --at POINT --seconds N``.
 
 The address plan comes from the inventory (city block, management subnet,
-loopback and transit pools; node subnets and management addresses give each
-address its node and department), or, with ``--extranet``, from the command
+loopback and transit pools, intranet blocks from the setting
+``ipam.intranet_blocks`` plus any ``--intranet``; node subnets and management
+addresses give each address its node and department), or, with ``--extranet``, from the command
 line alone (``--management``, ``--intranet``, ``--devices`` add to it; the
 inventory is then never opened). Exit status: 0 no finding, 1 findings, 2 bad
 input (one line, no traceback).

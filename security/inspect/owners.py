@@ -112,8 +112,9 @@ def plan_from_state(
 
     Extranet: the city block, management subnet, loopback and transit pools
     (plus ``management``); devices: the loopback and transit pools, every node's
-    management address (plus ``devices``); the inventory has no intranet blocks:
-    pass them as ``intranet``. Campaigns call this; ``egovnet inspect`` does too.
+    management address (plus ``devices``); intranet: the inventory setting
+    ``ipam.intranet_blocks`` (as ``policy check --running`` reads it) plus
+    ``intranet``. Campaigns call this; ``egovnet inspect`` does too.
     """
     owners, addresses = index_from_state(state)
     plan = AddressPlan(
@@ -125,7 +126,7 @@ def plan_from_state(
             *management,
             *devices,
         ),
-        intranet=intranet,
+        intranet=tuple(dict.fromkeys((*getattr(ipam, "intranet_blocks", ()), *intranet))),
         devices=(ipam.loopback_pool, ipam.transit_pool, *devices),
         device_addresses=addresses,
         management=(ipam.management_subnet, *management),

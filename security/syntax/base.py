@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
 from security.configtree import TreeSyntax
@@ -49,20 +50,37 @@ class Syntax:
     has_password_control: bool = False
     #: Comware: NTP needs ``ntp-service enable`` besides a server.
     ntp_needs_enable: bool = False
+    #: IOS keeps SNMPv3 users out of the running configuration (``snmp-server user`` is not
+    #: shown): a group's ``access`` ACL is then the only restriction the text can show.
+    snmp_users_in_config: bool = True
     #: Words that identify the platform in a configuration (for detection), with weights.
     markers: tuple[tuple[str, int], ...] = ()
     _top_index: dict[str, tuple[tuple[str, Handler], ...]] = field(default_factory=dict, repr=False)
     _if_index: dict[str, tuple[tuple[str, Handler], ...]] = field(default_factory=dict, repr=False)
 
+    _top_lookup: Callable[[str], Handler | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _if_lookup: Callable[[str], Handler | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_top_index", index(self.top))
-        object.__setattr__(self, "_if_index", index(self.interface))
+        top, iface = index(self.top), index(self.interface)
+        object.__setattr__(self, "_top_index", top)
+        object.__setattr__(self, "_if_index", iface)
+        # a city repeats its lines: 8,192 distinct lines are 91 % of the 300k of the seeded
+        # city (bench_policy); bounded, so hostile text costs only misses
+        object.__setattr__(self, "_top_lookup", lru_cache(maxsize=8192)(partial(find, top)))
+        object.__setattr__(self, "_if_lookup", lru_cache(maxsize=8192)(partial(find, iface)))
 
     def top_handler(self, text: str) -> Handler | None:
-        return find(self._top_index, text)
+        assert self._top_lookup is not None  # noqa: S101 - set by __post_init__
+        return self._top_lookup(text)
 
     def interface_handler(self, text: str) -> Handler | None:
-        return find(self._if_index, text)
+        assert self._if_lookup is not None  # noqa: S101 - set by __post_init__
+        return self._if_lookup(text)
 
 
 def find(by_word: dict[str, tuple[tuple[str, Handler], ...]], text: str) -> Handler | None:

@@ -20,7 +20,7 @@ from security.model import (
     StaticRoute,
     Vrf,
 )
-from security.syntax.builder import Builder, src
+from security.syntax.builder import Builder, ip_int, src
 
 if TYPE_CHECKING:
     from hier_config import HConfigChild
@@ -105,8 +105,10 @@ def if_address(b: Builder, node: HConfigChild) -> None:
     if b.current is None or len(words) < 4 or not is_ip(words[2]):
         return  # ``ip address dhcp-alloc``, ``ip address unnumbered ...``
     length = b.mask_length(node, words[3])
-    addr = b.ip(node, words[2])
-    b.current.addresses.append((ipaddress.IPv4Interface((int(addr), length)), src(node)))
+    value = ip_int(words[2])  # no IPv4Address on the way: one interface per addressed line
+    if value is None:
+        raise b.fail(node, f"{words[2]!r} is not an IPv4 address")
+    b.current.addresses.append((ipaddress.IPv4Interface((value, length)), src(node)))
 
 
 def if_shutdown(b: Builder, node: HConfigChild) -> None:

@@ -62,6 +62,7 @@ IOS = Syntax(
     vty_default_auth="password",
     vty_auth_with_aaa="aaa",
     default_accounts=frozenset({"admin", "cisco"}),
+    snmp_users_in_config=False,
     markers=(
         ("hostname ", 3),
         ("Building configuration", 6),

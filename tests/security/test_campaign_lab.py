@@ -99,8 +99,17 @@ def test_policy_campaign_judges_the_running_network_together(
     app = make_app(lab, tmp_path, monkeypatch)
     security = app.extensions["egovnet"]["security"]
     security.campaigns.create("policy", "policy", "county:411302", None, SECURITY)
-    first = security.campaigns.run("policy")
-    assert (first.total, first.done, first.errors) == (3, 3, 0)
+    errors: dict[str, str | None] = {}
+    first = security.campaigns.run(
+        "policy", progress=lambda _c, node, _d, _t, error: errors.__setitem__(node, error)
+    )
+    # the running network is read as `policy check --running` reads it: SSH and SNMP; the
+    # agent of PUBLIC_NODE answers only `public`, not the inventory's community, so its
+    # tables cannot be walked and its target is an error (not judged on half a picture)
+    assert (first.total, first.done, first.errors) == (3, 3, 1)
+    assert errors[PUBLIC_NODE] is not None and "SNMP:" in errors[PUBLIC_NODE]
+    assert "no answer" in errors[PUBLIC_NODE]
+    assert [n for n, e in errors.items() if e is not None] == [PUBLIC_NODE]
     before = by_identity(security)
     # the inventory has no egress firewall: one network-wide finding, without a node
     network = [f for f in before.values() if f.node is None]

@@ -358,3 +358,141 @@ def test_incremental_gate_equals_a_full_check(clean: City, model: NetworkModel) 
             {n: build_model(change, clean.context).devices[n] for n in change}
         )
         assert _lines(check_change(after, {n: clean.configs[n] for n in change})) == []
+
+
+# -- coverage: every rule of every invariant, one line, on every platform ------------------------
+#: the device each platform's row edits: (role, platform)
+TABLE_DEVICES = {
+    "huawei_vrp5": "township-router",
+    "huawei_vrp8": "aggregation",
+    "h3c_comware7": "township-router",
+    "cisco_ios": "township-router",
+}
+_HUAWEI_UPLINK = {
+    "huawei_vrp5": "interface GigabitEthernet0/0/1",
+    "huawei_vrp8": "interface GE1/0/1",
+}
+#: (invariant, rule) -> platform -> (how, anchor, new line); ``{hop}``: the device's default
+#: next hop, ``{rt}``: a private zone's route target
+ONE_LINE: dict[tuple[str, str], dict[str, tuple[str, str, str]]] = {
+    ("single-egress", "nat outbound off the egress"): {
+        **{p: ("insert", a, " nat outbound 2000") for p, a in _HUAWEI_UPLINK.items()},
+        "h3c_comware7": ("insert", "interface GigabitEthernet1/0/1", " nat outbound 2000"),
+        "cisco_ios": ("insert", "interface GigabitEthernet0/1", " ip nat outside"),
+    },
+    ("single-egress", "own default route to an ISP"): {
+        "huawei_vrp5": ("replace", "ip route-static 0.0.0.0", "ip route-static 0.0.0.0 0.0.0.0 203.0.113.9"),
+        "huawei_vrp8": ("replace", "ip route-static 0.0.0.0", "ip route-static 0.0.0.0 0.0.0.0 203.0.113.9"),
+        "h3c_comware7": ("replace", " ip route-static 0.0.0.0", " ip route-static 0.0.0.0 0 203.0.113.9"),
+        "cisco_ios": ("replace", "ip route 0.0.0.0", "ip route 0.0.0.0 0.0.0.0 203.0.113.9"),
+    },
+    ("single-egress", "interface addressed outside the extranet"): {
+        p: ("replace", " ip address 10.111.", " ip address 198.51.100.2 255.255.255.252")
+        for p in TABLE_DEVICES
+    },
+    ("zone-isolation", "route-target import of another zone"): {
+        "huawei_vrp5": ("insert", "  vpn-target 65001:100 import", "  vpn-target {rt} import-extcommunity"),
+        "huawei_vrp8": ("insert", "  vpn-target 65001:100 import", "  vpn-target {rt} import-extcommunity"),
+        "h3c_comware7": ("insert", " vpn-target 65001:100 import", " vpn-target {rt} import-extcommunity"),
+        "cisco_ios": ("insert", "  route-target import", "  route-target import {rt}"),
+    },
+    ("zone-isolation", "static route resolved in another table"): {
+        "huawei_vrp5": ("insert", "ip route-static 0.0.0.0", "ip route-static vpn-instance ZW-GGQ 0.0.0.0 0.0.0.0 {hop} public"),
+        "huawei_vrp8": ("insert", "ip route-static 0.0.0.0", "ip route-static vpn-instance ZW-GGQ 0.0.0.0 0.0.0.0 {hop} public"),
+        "h3c_comware7": ("insert", " ip route-static 0.0.0.0", " ip route-static vpn-instance ZW-GGQ 0.0.0.0 0 {hop} public"),
+        "cisco_ios": ("insert", "ip route 0.0.0.0", "ip route vrf ZW-GGQ 0.0.0.0 0.0.0.0 {hop} global"),
+    },
+    ("intranet-air-gap", "interface addressed in the intranet"): {
+        p: ("replace", " ip address 10.111.", " ip address 10.200.9.1 255.255.255.255")
+        for p in TABLE_DEVICES
+    },
+    ("intranet-air-gap", "static route to the intranet"): {
+        "huawei_vrp5": ("insert", "ip route-static 0.0.0.0", "ip route-static 10.200.0.0 255.255.0.0 {hop}"),
+        "huawei_vrp8": ("insert", "ip route-static 0.0.0.0", "ip route-static 10.200.0.0 255.255.0.0 {hop}"),
+        "h3c_comware7": ("insert", " ip route-static 0.0.0.0", " ip route-static 10.200.0.0 16 {hop}"),
+        "cisco_ios": ("insert", "ip route 0.0.0.0", "ip route 10.200.0.0 255.255.0.0 {hop}"),
+    },
+    ("unified-management", "vty (SSH) without its ACL"): {
+        "huawei_vrp5": ("delete", " acl 2001 inbound", ""),
+        "huawei_vrp8": ("delete", " acl 2001 inbound", ""),
+        "h3c_comware7": ("delete", " ssh server acl 2001", ""),
+        "cisco_ios": ("delete", " access-class 10 in", ""),
+    },
+    ("unified-management", "management ACL opened to any"): MGMT_ANY,
+    ("unified-management", "SNMP community without an ACL"): {
+        "huawei_vrp5": ("insert", "snmp-agent sys-info", "snmp-agent community read cipher %^%#Zx9k%^%#"),
+        "huawei_vrp8": ("insert", "snmp-agent sys-info", "snmp-agent community read cipher %^%#Zx9k%^%#"),
+        "h3c_comware7": ("insert", " snmp-agent sys-info", " snmp-agent community read simple Zx9k-2026"),
+        "cisco_ios": ("insert", "snmp-server group", "snmp-server community Zx9k-2026 RO"),
+    },
+    ("unified-management", "SNMP v3 user without an ACL"): {
+        "huawei_vrp5": ("insert", "snmp-agent usm-user v3 nms", "snmp-agent usm-user v3 ops OPS authentication-mode sha cipher %^%#e5f6%^%# privacy-mode aes128 cipher %^%#a7b8%^%#"),
+        "huawei_vrp8": ("insert", "snmp-agent usm-user v3 nms acl", "snmp-agent usm-user v3 ops"),
+        "h3c_comware7": ("insert", " snmp-agent usm-user v3 nms", " snmp-agent usm-user v3 ops OPS cipher authentication-mode sha $c$3$e5f6 privacy-mode aes128 $c$3$a7b8"),
+        # IOS does not show its users: the group's access ACL is what restricts them
+        "cisco_ios": ("replace", "snmp-server group NMS v3 priv access 10", "snmp-server group NMS v3 priv"),
+    },
+    ("unified-management", "syslog server outside the management subnet"): {
+        "huawei_vrp5": ("replace", "info-center loghost", "info-center loghost 192.0.2.10"),
+        "huawei_vrp8": ("replace", "info-center loghost", "info-center loghost 192.0.2.10"),
+        "h3c_comware7": ("replace", " info-center loghost", " info-center loghost 192.0.2.10"),
+        "cisco_ios": ("replace", "logging host", "logging host 192.0.2.10"),
+    },
+    ("unified-management", "NTP server outside the management subnet"): {
+        "huawei_vrp5": ("replace", "ntp-service unicast-server", "ntp-service unicast-server 192.0.2.12"),
+        "huawei_vrp8": ("replace", "ntp unicast-server", "ntp unicast-server 192.0.2.12"),
+        "h3c_comware7": ("replace", " ntp-service unicast-server", " ntp-service unicast-server 192.0.2.12"),
+        "cisco_ios": ("replace", "ntp server", "ntp server 192.0.2.12"),
+    },
+}  # fmt: skip
+
+
+#: what a row needs first (still clean): IOS translates only with a global ``ip nat inside
+#: source`` rule and an ``ip nat outside`` interface, so the rule alone is no breakout
+SETUP: dict[tuple[tuple[str, str], str], tuple[str, str, str]] = {
+    (("single-egress", "nat outbound off the egress"), "cisco_ios"): (
+        "insert",
+        "ip route 0.0.0.0",
+        "ip nat inside source list 10 interface GigabitEthernet0/1 overload",
+    ),
+}
+
+
+def test_the_table_covers_every_invariant_on_every_platform() -> None:
+    from security.violations import INVARIANTS
+
+    assert {inv for inv, _rule in ONE_LINE} == set(INVARIANTS)
+    assert all(set(edits) == set(TABLE_DEVICES) for edits in ONE_LINE.values())
+
+
+@pytest.mark.parametrize("platform", sorted(TABLE_DEVICES))
+def test_the_clean_table_devices_pass(clean: City, model: NetworkModel, platform: str) -> None:
+    device = first(clean, TABLE_DEVICES[platform], platform)
+    verdict = verdict_with(model, device, clean.configs[device])
+    assert verdict.ok and verdict.allowed, verdict.violations
+
+
+@pytest.mark.parametrize("platform", sorted(TABLE_DEVICES))
+@pytest.mark.parametrize("rule", sorted(ONE_LINE), ids="/".join)
+def test_one_line_violates_exactly_its_invariant(
+    clean: City, model: NetworkModel, rule: tuple[str, str], platform: str
+) -> None:
+    invariant, _ = rule
+    device = first(clean, TABLE_DEVICES[platform], platform)
+    hop = next(nh for _vrf, prefix, nh in clean.specs[device].routes if prefix == "0.0.0.0/0")
+    private = next(z for z in clean.context.zones.values() if z.kind == "private")
+    text = clean.configs[device]
+    if (rule, platform) in SETUP:
+        text, _ = edit(text, *SETUP[rule, platform])
+        assert verdict_with(model, device, text).ok, "the setup alone must be clean"
+    how, anchor, new = ONE_LINE[rule][platform]
+    text, line = edit(text, how, anchor, new.format(hop=hop, rt=private.targets[0]))
+    verdict = verdict_with(model, device, text)
+    assert {(v.invariant, v.device) for v in verdict.violations} == {(invariant, device)}, (
+        verdict.violations
+    )
+    assert not verdict.allowed
+    if how != "delete":  # the written line is the evidence
+        assert any(line in [e.line for e in v.lines] for v in verdict.violations), (
+            verdict.violations
+        )

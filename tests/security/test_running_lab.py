@@ -152,3 +152,56 @@ def test_an_unreachable_device_is_reported_and_the_others_are_judged(
         ("intranet-air-gap", TOWN)
     ]
     assert PASSWORD not in json.dumps(report) and COMMUNITY not in json.dumps(report)
+
+
+def test_the_policy_campaign_judges_the_running_network_like_the_cli(
+    app: Flask, inventory: Any, state: Any, tmp_path: Path
+) -> None:
+    """Campaign check ``policy``: the same verdict as ``policy check --running`` (SSH + SNMP),
+    as findings owned by each node's department; a clean re-run verifies them."""
+    from inventory.audit import Actor
+
+    actor = Actor("sec", "security")
+    security = app.extensions["egovnet"]["security"]
+    security.ensure_schema()
+    scope = ",".join(f"node:{code}" for code in CODES)
+    security.campaigns.create("running", "policy", scope, None, actor)
+    with running_lab(state, CODES, tmp_path / "clean") as lab:
+        _wire(inventory, lab)
+        clean = security.campaigns.run("running")
+    assert (clean.total, clean.done, clean.errors, clean.found) == (4, 4, 0, 0)
+    assert security.findings.list() == []
+
+    with running_lab(
+        state,
+        CODES,
+        tmp_path / "faulty",
+        extra_routes={TOWN: (LabRoute("0.0.0.0/0", "203.0.113.1", "GigabitEthernet0/0/1"),)},
+        extra_peers={
+            (COMWARE, "GigabitEthernet1/0/4"): "ROGUE-SW",
+            (SWITCH, "GigabitEthernet0/0/3"): "4113-NW",
+        },
+        extra_arp={COUNTY: (LabArp("10.200.0.7", "00:11:22:33:44:55", "GE1/0/1"),)},
+    ) as lab:
+        _wire(inventory, lab)
+        faulty = security.campaigns.run("running")
+    assert (faulty.total, faulty.done, faulty.errors) == (4, 4, 0)
+    departments = {c: n.department for c, n in security.campaigns.nodes().items()}
+    found = {
+        (f.check, f.node, f.department, f.evidence["observations"][0].split(" ")[0])
+        for f in security.findings.list()
+    }
+    route_table = next(o for c, _n, _d, o in found if c == "policy.single-egress")
+    assert route_table in ("ipCidrRouteTable", "inetCidrRouteTable")
+    assert found == {
+        ("policy.single-egress", TOWN, departments[TOWN], route_table),
+        ("policy.zone-isolation", COMWARE, departments[COMWARE], "lldpRemTable"),
+        ("policy.intranet-air-gap", COUNTY, departments[COUNTY], "ipNetToMediaTable"),
+        ("policy.intranet-air-gap", SWITCH, departments[SWITCH], "lldpRemTable"),
+    }
+    assert departments[SWITCH] == "411302001-BMFW"  # the department behind the access switch
+
+    with running_lab(state, CODES, tmp_path / "fixed") as lab:
+        _wire(inventory, lab)
+        security.campaigns.run("running")
+    assert {f.state for f in security.findings.list()} == {"verified"}

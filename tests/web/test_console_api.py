@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from console_support import INSIDE, OUTSIDE, alarm_id, console_app, login
@@ -98,6 +99,46 @@ def test_tokens_reads_writes_and_field_named_errors(console: Flask) -> None:
     assert health.status_code == 503 and "monitoring" in health.get_json()["message"]
 
 
+def test_mlps_level_is_read_on_nodes_and_departments(console: Flask) -> None:
+    """The 等保 level (an inventory attribute) in the node and department schemas."""
+    from sqlalchemy import update
+
+    from inventory.db import transaction
+    from inventory.models import Department, Node
+
+    inv = console.extensions["egovnet"]["inventory"]
+    with transaction(inv.sessions) as session:
+        session.execute(update(Node).where(Node.code == "411302").values(mlps_level=2))
+        session.execute(
+            update(Department).where(Department.code == "411302-RSJ").values(mlps_level=3)
+        )
+    client = console.test_client()
+    op, eng = _bearer(console, "op"), _bearer(console, "eng")
+    listed = client.get("/api/v1/nodes", query_string={"q": "4113"}, headers=op).get_json()
+    levels = {n["code"]: n["mlps_level"] for n in listed}
+    assert levels["411302"] == 2 and levels["4113"] is None  # unset: inherited
+    assert client.get("/api/v1/nodes/411302", headers=op).get_json()["mlps_level"] == 2
+    dept = client.get("/api/v1/departments/411302-RSJ", headers=eng)
+    assert dept.status_code == 200, dept.get_json()
+    assert dept.get_json() | {"prefixes": [], "vlans": []} == {
+        "code": "411302-RSJ",
+        "name": "宛城区人社局",
+        "level": "county",
+        "node": "411302",
+        "site": None,
+        "mlps_level": 3,
+        "prefixes": [],
+        "vlans": [],
+    }
+    assert dept.get_json()["prefixes"] == ["10.112.64.0/27"]
+    assert dept.get_json()["vlans"] == [100]
+    assert client.get("/api/v1/departments/411302", headers=op).status_code == 404  # a node
+    assert client.get("/api/v1/departments/nope", headers=op).status_code == 404
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert "mlps_level" in doc["components"]["schemas"]["Department"]["properties"]
+    assert "mlps_level" in doc["components"]["schemas"]["Node"]["properties"]
+
+
 _json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=30)),
     lambda inner: (
@@ -146,14 +187,22 @@ def _admin_headers(app: Flask) -> dict[str, str]:
 @settings(max_examples=60, deadline=None)
 @given(
     path=st.sampled_from(
-        ["/api/v1/nodes", "/api/v1/alarms", "/tree", "/api/v1/nodes/{}", "/nodes/{}"]
+        [
+            "/api/v1/nodes",
+            "/api/v1/alarms",
+            "/tree",
+            "/api/v1/nodes/{}",
+            "/nodes/{}",
+            "/api/v1/departments/{}",
+        ]
     ),
     value=st.text(max_size=40),
     key=st.sampled_from(["q", "limit", "level", "state", "node", "root", "lang", "month"]),
 )
 def test_fuzzed_queries_never_500(shared: Flask, path: str, value: str, key: str) -> None:
     client = shared.test_client()
-    url = path.format(value.replace("/", "") or "x") if "{}" in path else path
+    # the value is one path segment (quoted: a '?' or '#' in it is not a query or fragment)
+    url = path.format(quote(value.replace("/", ""), safe="") or "x") if "{}" in path else path
     answer = client.get(url, query_string={key: value}, headers=_admin_headers(shared))
     assert answer.status_code < 500 or answer.status_code == 503, (
         url,

@@ -17,8 +17,10 @@ PLAN = ["--extranet", "10.112.0.0/13", "--management", "10.111.255.0/24",
         "--intranet", "10.200.0.0/16", "--devices", "10.111.0.0/17"]  # fmt: skip
 
 
-def egovnet(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
+def egovnet(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")} | (env or {})
     env["EGOVNET_INSTANCE"] = str(cwd / "instance")
     return subprocess.run(
         [str(EGOVNET), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
@@ -155,3 +157,30 @@ def test_capture_without_privileges_is_a_clear_error(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EGOVNET_")}
     proc = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert one_line_error(proc) == "Error: --iface lo: cannot capture: Operation not permitted"
+
+
+def test_inventory_plan_takes_the_intranet_blocks_from_the_setting(tmp_path: Path) -> None:
+    """Without --intranet, ``ipam.intranet_blocks`` (EGOVNET_IPAM_INTRANET_BLOCKS here) is the
+    intranet: an intranet address met on the extranet is found; without the setting it is
+    just the internet (an egress bypass)."""
+    seeded = egovnet("inventory", "seed", cwd=tmp_path)
+    assert seeded.returncode == 0, seeded.stderr
+    host, intranet_host = "10.112.0.5", "10.200.3.4"
+    pcap = write(tmp_path / "nw.pcap", tcp_session(host, intranet_host, 40000, 445, b"x"))
+    args = ["inspect", str(pcap), "--at", "access", "--json"]
+
+    plain = egovnet(*args, cwd=tmp_path)
+    assert plain.returncode == 1, plain.stderr
+    assert [f["check"] for f in json.loads(plain.stdout)["findings"]] == ["inspect.egress-bypass"]
+
+    env = {"EGOVNET_IPAM_INTRANET_BLOCKS": "10.200.0.0/16, 10.201.0.0/16"}
+    configured = egovnet(*args, cwd=tmp_path, env=env)
+    assert configured.returncode == 1, configured.stderr
+    (crossing,) = json.loads(configured.stdout)["findings"]
+    assert crossing["check"] == "inspect.zone-crossing"
+    assert (crossing["node"], crossing["department"]) == ("4113-SWB-AS", "4113-SWB")
+    # --intranet adds to the setting (the same block twice is one)
+    both = egovnet(
+        *args, "--intranet", "10.200.0.0/16", "--intranet", "10.9.0.0/16", cwd=tmp_path, env=env
+    )
+    assert json.loads(both.stdout)["findings"] == json.loads(configured.stdout)["findings"]

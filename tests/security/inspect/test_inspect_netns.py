@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -219,3 +220,103 @@ def test_clean_traffic_gives_no_finding(lab: NetnsLab, tmp_path: Path) -> None:
     )  # fmt: skip
     assert offline.returncode == 0, offline.stdout + offline.stderr
     assert offline.stdout.startswith("0 finding(s) in ")
+
+
+#: the netns lab as an inventory: the county router c02 (its loopback is its management
+#: address) and the department behind it (the c02-dep link is its subnet)
+CITY = """\
+version: 1
+nodes:
+- {code: '4113', name: 南阳市, level: city, role: core, status: active}
+- {code: '411302', name: 宛城区, level: county, role: aggregation, parent: '4113', platform: huawei_vrp5, status: active, mgmt_address: 10.254.1.3}
+departments:
+- {code: 411302-RSJ, name: 宛城区人社局, level: county, node: '411302'}
+prefixes:
+- {prefix: 10.254.0.0/24, role: city-block}
+- {prefix: 10.254.0.8/30, role: subnet, node: '411302', department: 411302-RSJ}
+"""
+
+
+def _packet_sockets(lab: NetnsLab, node: str) -> int:
+    """Packet sockets open in ``node``'s namespace (a capture that has started holds one)."""
+    return len(lab.exec(node, ["cat", "/proc/net/packet"]).stdout.splitlines()) - 1
+
+
+def test_a_capture_window_campaign_makes_owned_findings(lab: NetnsLab, tmp_path: Path) -> None:
+    """Campaign check ``inspect.capture`` run by ``egovnet campaign run`` inside the county
+    router's namespace: the detections of its window become findings owned (through IPAM)
+    by the county node and its department; a quiet window verifies them."""
+    seconds = 20.0
+    env = _env(tmp_path) | {
+        "EGOVNET_IPAM_CITY_BLOCK": "10.254.0.0/24",
+        "EGOVNET_IPAM_LOOPBACK_POOL": "10.254.1.0/24",
+        "EGOVNET_IPAM_INTRANET_BLOCKS": "10.200.0.0/16",
+        "EGOVNET_SECURITY_CAPTURE_IFACE": lab.ifname("c02", "dep"),
+        "EGOVNET_SECURITY_CAPTURE_POINT": "county",
+        "EGOVNET_SECURITY_CAPTURE_SECONDS": str(seconds),
+        "EGOVNET_SECURITY_CAPTURE_BPF": "ip",
+    }
+
+    def egovnet(*args: str, netns: str | None = None, **kw: Any) -> Any:
+        return subprocess.run(
+            _egovnet(*args, netns=netns), capture_output=True, text=True, env=env, timeout=120, **kw
+        )
+
+    city = tmp_path / "city.yaml"
+    city.write_text(CITY, encoding="utf-8")
+    for args in (
+        ("inventory", "import", str(city)),
+        ("campaign", "create", "window", "--checks", "inspect.capture", "--scope", "all", "--once"),
+    ):
+        done = egovnet(*args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    dep = str(ipaddress.IPv4Interface(lab.topology.link("c02", "dep").address_of("dep")).ip)
+    device = "10.254.1.3"
+    before = _packet_sockets(lab, "c02")
+    run = subprocess.Popen(
+        _egovnet("campaign", "run", "window", netns=lab.netns("c02")),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while _packet_sockets(lab, "c02") <= before:
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline, "the capture did not start"
+        time.sleep(0.1)
+    started = time.monotonic()
+    snmp = ["snmpget", "-v2c", "-c", "public", "-t", "2", "-r", "0", device, "1.3.6.1.2.1.1.5.0"]
+    for command, check in (
+        (_py("telnet", device), True),
+        (snmp, True),
+        (["ping", "-n", "-q", "-c", "2", "-i", "0.2", "203.0.113.2"], True),
+        (["ping", "-n", "-q", "-c", "2", "-i", "0.2", "-W", "1", "-I", LEAK, "10.200.0.9"], False),
+    ):
+        lab.exec("dep", command, timeout=30, check=check)
+    assert time.monotonic() - started < seconds - 2, "traffic took longer than the window"
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, out + err
+    # targets: the city and the county node (the run counts the findings of its targets)
+    assert out.startswith("campaign window run 1: 2/2 targets, 0 error(s), 4 finding(s)"), out
+
+    listed = egovnet("findings", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    found = {(f["check"], f["node"], f["department"], f["key"]) for f in json.loads(listed.stdout)}
+    owned = ("411302", "411302-RSJ")
+    assert found == {
+        ("inspect.default-snmp-community", *owned, f"{dep}>{device}/udp161"),
+        ("inspect.plaintext-management", *owned, f"{dep}>{device}/tcp23"),
+        ("inspect.plaintext-management", *owned, f"{dep}>{device}/udp161"),
+        ("inspect.egress-bypass", *owned, f"{dep}>203.0.113.2/icmp8"),
+        # no node owns the leaked intranet addresses: a network-wide finding
+        ("inspect.intranet-on-extranet", None, None, f"{LEAK}>10.200.0.9/icmp8"),
+    }
+    records = json.loads(listed.stdout)
+    assert all(r["evidence"]["point"] == "county" for r in records)
+    assert all(r["evidence"]["iface"] == lab.ifname("c02", "dep") for r in records)
+    assert all(r["state"] == "open" for r in records)
+
+    # a quiet window: nothing seen again, every finding verified by the re-check
+    env["EGOVNET_SECURITY_CAPTURE_SECONDS"] = "1"
+    again = egovnet("campaign", "run", "window", netns=lab.netns("c02"))
+    assert again.returncode == 0 and "0 finding(s)" in again.stdout, again.stdout + again.stderr
+    states = {f["state"] for f in json.loads(egovnet("findings", "list", "--json").stdout)}
+    assert states == {"verified"}
