@@ -163,9 +163,10 @@ def get_department(code: str) -> Any:
         shown = inventory().show(code)
     except NotFoundError:
         abort(404, message=f"no department {code!r}")
+    # the scope first: outside it, whether a code is a node or a department stays unsaid
+    check_node(shown["node"] if "department" in shown else code, "inventory.read")
     if "department" not in shown:
         abort(404, message=f"{code!r} is a node, not a department")
-    check_node(shown["node"], "inventory.read")
     return shown
 
 
