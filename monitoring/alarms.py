@@ -193,7 +193,7 @@ class AlarmEvaluator:
                     for key in [k for k in ends if k.startswith(poll.code + ":")]:
                         del ends[key]
                 continue
-            readings = {r.name: r for r in poll.interfaces}
+            readings: dict[str, InterfaceReading] | None = None  # built at the first link
             # rates cover the time since this device's previous answer
             previous = self._last_wall.get(poll.code, poll.wall)
             self._last_wall[poll.code] = poll.wall
@@ -201,6 +201,8 @@ class AlarmEvaluator:
                 if record.link is None:
                     continue
                 touched.add(record.link)
+                if readings is None:
+                    readings = {r.name: r for r in poll.interfaces}
                 key = f"{poll.code}:{record.interface}"
                 self._ends.setdefault(record.link, {})[key] = _End(
                     bool(record.oper_up), record.admin_up
