@@ -168,6 +168,19 @@ class AlarmEvaluator:
         return tuple(sorted(found))
 
     # -- judging --------------------------------------------------------------------------
+    def _acts(self, rule: str, key: str, active: bool | None) -> bool:
+        """Whether a verdict would open or clear an alarm (only those are built).
+
+        A healthy device or link is judged every round: building its message,
+        departments and draft only to find nothing to change was most of the
+        evaluation's CPU (docs/BENCHMARKS.md, city bench).
+        """
+        if self._open is None:
+            self._open = self.store.open_keys()
+        if active is None:
+            return False
+        return active != ((rule, key) in self._open)
+
     def _judge(self, result: PollRound) -> list[Verdict]:
         verdicts: list[Verdict] = []
         touched: set[str] = set()
@@ -180,7 +193,7 @@ class AlarmEvaluator:
                     for key in [k for k in ends if k.startswith(poll.code + ":")]:
                         del ends[key]
                 continue
-            readings = {r.name: r for r in poll.interfaces}
+            readings: dict[str, InterfaceReading] | None = None  # built at the first link
             # rates cover the time since this device's previous answer
             previous = self._last_wall.get(poll.code, poll.wall)
             self._last_wall[poll.code] = poll.wall
@@ -188,6 +201,8 @@ class AlarmEvaluator:
                 if record.link is None:
                     continue
                 touched.add(record.link)
+                if readings is None:
+                    readings = {r.name: r for r in poll.interfaces}
                 key = f"{poll.code}:{record.interface}"
                 self._ends.setdefault(record.link, {})[key] = _End(
                     bool(record.oper_up), record.admin_up
@@ -232,6 +247,9 @@ class AlarmEvaluator:
             count, since = self._failures.get(poll.code, (0, poll.wall))
             count += 1
             self._failures[poll.code] = (count, since)
+        active = _held(count > 0, count >= limit)
+        if not self._acts(DEVICE_UNREACHABLE, poll.code, active):
+            return []
         failure = (
             "sent a bad SNMP reply" if poll.error_code == "bad_reply" else "did not answer SNMP"
         )
@@ -242,7 +260,7 @@ class AlarmEvaluator:
             else f"device {poll.code} answers"
         )
         draft = self._draft(DEVICE_UNREACHABLE, poll.code, poll.code, message, value=float(count))
-        return [Verdict(draft, _held(count > 0, count >= limit), since)]
+        return [Verdict(draft, active, since)]
 
     def _interface(
         self,
@@ -266,38 +284,40 @@ class AlarmEvaluator:
             util = max(utils)
             since = self._util.setdefault(key, _Since()).update(util > t.utilisation_pct, start)
             active = _held(since is not None, poll.wall - (since or 0.0) >= t.utilisation_for_s)
-            message = (
-                f"utilisation of {key} ({record.link}) at {util:.1f} % "
-                f"(threshold {t.utilisation_pct:g} % for {t.utilisation_for_s:g} s)"
-            )
-            draft = self._draft(
-                UTILISATION_HIGH,
-                key,
-                poll.code,
-                message,
-                interface=record.interface,
-                link=record.link,
-                value=round(util, 3),
-            )
-            out.append(Verdict(draft, active, since or start))
+            if self._acts(UTILISATION_HIGH, key, active):
+                message = (
+                    f"utilisation of {key} ({record.link}) at {util:.1f} % "
+                    f"(threshold {t.utilisation_pct:g} % for {t.utilisation_for_s:g} s)"
+                )
+                draft = self._draft(
+                    UTILISATION_HIGH,
+                    key,
+                    poll.code,
+                    message,
+                    interface=record.interface,
+                    link=record.link,
+                    value=round(util, 3),
+                )
+                out.append(Verdict(draft, active, since or start))
         pct = self._error_pct(poll, record, reading)
         if pct is not None:
             since = self._errors.setdefault(key, _Since()).update(pct > t.error_pct, start)
             active = _held(since is not None, poll.wall - (since or 0.0) >= t.errors_for_s)
-            message = (
-                f"errors on {key} ({record.link}) at {pct:.2f} % of packets "
-                f"(threshold {t.error_pct:g} % for {t.errors_for_s:g} s)"
-            )
-            draft = self._draft(
-                ERRORS_HIGH,
-                key,
-                poll.code,
-                message,
-                interface=record.interface,
-                link=record.link,
-                value=round(pct, 4),
-            )
-            out.append(Verdict(draft, active, since or start))
+            if self._acts(ERRORS_HIGH, key, active):
+                message = (
+                    f"errors on {key} ({record.link}) at {pct:.2f} % of packets "
+                    f"(threshold {t.error_pct:g} % for {t.errors_for_s:g} s)"
+                )
+                draft = self._draft(
+                    ERRORS_HIGH,
+                    key,
+                    poll.code,
+                    message,
+                    interface=record.interface,
+                    link=record.link,
+                    value=round(pct, 4),
+                )
+                out.append(Verdict(draft, active, since or start))
         return out
 
     def _error_pct(
@@ -341,6 +361,11 @@ class AlarmEvaluator:
         state.up = up
         while state.changes and state.changes[0] < now - t.flap_window_s:
             state.changes.popleft()
+        if not (
+            self._acts(LINK_DOWN, label, not up)
+            or self._acts(LINK_FLAPPING, label, len(state.changes) >= t.flap_changes)
+        ):
+            return []
         a_end, _, b_end = label.partition(" -- ")
         a_node, b_node = a_end.partition(":")[0], b_end.partition(":")[0]
         down = sorted(

@@ -11,17 +11,17 @@ import logging
 import signal
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from inventory.clictx import component
 from inventory.errors import InventoryError
-from monitoring import lookup
 from monitoring.errors import MonitoringError
-from monitoring.poller import DevicePoll, PollRound
-from monitoring.service import Monitoring
-from monitoring.targets import shard_targets
+
+if TYPE_CHECKING:  # SQLAlchemy and the SNMP stack are imported on use, not for --help
+    from monitoring.poller import DevicePoll, PollRound
+    from monitoring.service import Monitoring
 
 
 def _monitoring(ctx: click.Context) -> Monitoring:
@@ -79,6 +79,9 @@ def poll_cmd(
     as_json: bool,
 ) -> None:
     """Poll devices over SNMP once and write their points (exit 1 if any device failed or was skipped)."""
+    from monitoring import lookup
+    from monitoring.targets import shard_targets
+
     try:
         monitoring = _monitoring(ctx)
         targets = monitoring.targets(all_statuses=all_statuses)

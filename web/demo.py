@@ -31,24 +31,22 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from inventory.clictx import component
 from inventory.errors import InventoryError
 from inventory.options import ConfigError
-from inventory.service import Inventory
-from lab import service as lab_service
 from lab.errors import LabError
-from lab.influx import InfluxServer
 from lab.topology import SIZES
 from monitoring.errors import MonitoringError
-from monitoring.influx import InfluxClient, InfluxSettings
-from monitoring.poller import PollRound
-from monitoring.service import Monitoring, MonitorService
-from monitoring.targets import load_targets
+
+if TYPE_CHECKING:  # the lab, SQLAlchemy and the poller are imported on use, not for --help
+    from inventory.service import Inventory
+    from monitoring.influx import InfluxSettings
+    from monitoring.poller import PollRound
+    from monitoring.service import Monitoring
 
 LEVELS = ("city", "county", "township", "village")
 
@@ -121,6 +119,8 @@ def demo_cmd(
 ) -> None:
     """Seed, start the lab, a local InfluxDB and the console, and poll until Ctrl-C."""
     # cleanups of what was started, run in reverse order whatever happens
+    from sqlalchemy.exc import SQLAlchemyError
+
     started: list[tuple[str | None, Callable[[], None]]] = []
     try:
         _run(ctx, started, divisions, size, interval, rounds, lab_database, (host, port))
@@ -170,6 +170,12 @@ def _run(
     lab_database: str | None,
     listen: tuple[str, int] = ("127.0.0.1", 8000),
 ) -> None:
+    from lab import service as lab_service
+    from lab.influx import InfluxServer
+    from monitoring.influx import InfluxClient, InfluxSettings
+    from monitoring.service import Monitoring, MonitorService
+    from monitoring.targets import load_targets
+
     inv: Inventory = component(ctx, "inventory")
     config = component(ctx, "config")
     configured: Monitoring = component(ctx, "monitoring")

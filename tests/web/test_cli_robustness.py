@@ -90,7 +90,7 @@ def test_lab_is_loaded_only_for_lab_and_demo(tmp_path: Path) -> None:
     assert "inventory.service" in inventory
     assert not {"lab", "lab.cli", "asyncssh"} & inventory
     assert "lab.cli" in _modules_after(["lab", "--help"], tmp_path)
-    assert "lab.service" in _modules_after(["demo", "--help"], tmp_path)
+    assert "web.demo" in _modules_after(["demo", "--help"], tmp_path)  # lab: on use only
 
 
 @pytest.mark.parametrize(
