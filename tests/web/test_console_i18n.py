@@ -120,6 +120,7 @@ def _pages(console: Flask) -> list[str]:
         "/reports/availability?month=bad",
     ]
     pages += ["/admin/users", "/admin/audit", "/nowhere"]
+    pages += ["/coverage", f"/nodes/{INSIDE}/config", "/onboarding", f"/onboarding?node={INSIDE}"]
     rules = {r.rule for r in console.url_map.iter_rules()}
     assert {
         "/",

@@ -1,4 +1,4 @@
-"""The console's page blueprints: auth, dashboard, inventory, monitoring, admin."""
+"""The console's page blueprints: auth, dashboard, inventory, monitoring, admin, provisioning."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 from flask import Flask, render_template
 from flask_babel import gettext as _
 
-from . import admin, auth, dashboard, inventory, monitoring
+from . import admin, auth, dashboard, inventory, monitoring, provisioning
 
 
 def register(app: Flask) -> None:
-    for module in (auth, dashboard, inventory, monitoring, admin):
+    for module in (auth, dashboard, inventory, monitoring, admin, provisioning):
         app.register_blueprint(module.bp)
 
     @app.context_processor
