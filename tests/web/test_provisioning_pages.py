@@ -8,139 +8,47 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-from console_support import PASSWORD, csrf, login
-from cryptography.fernet import Fernet
+from console_support import csrf
 from flask import Flask
-from flask.testing import FlaskClient
 from netmiko import ConnectHandler
+from provisioning_console import Lab, city_app, city_template, client_as, inv_of, lab, post_plan
 from sqlalchemy import select
 
-from inventory.credentials import CredentialSet
 from inventory.db import transaction
 from inventory.models import Zone
-from inventory.seed import build_city, example_divisions
 from inventory.service import ManagementAccess
-from inventory.settings import IpamSettings
-from lab.devices import DeviceFleet
-from lab.devices.editor import build_tree
-from lab.model import LabNetwork
-from lab.service import new_credentials
-from lab.topology import build_specs
-from provisioning.render import Renderer
-from web.app import create_app
 
-VILLAGES = 2
-#: the lab devices an onboarding at 411302001 or 411303003 can touch
-LAB = ["4113", "4113-EGW", "411302", "411303", "411302001", "411303003"]
-USERS = {"admin": ("admin", None), "eng": ("engineer", "411302"), "op": ("operator", None)}
-KEY = Fernet.generate_key().decode()
 HAS_CHANGES = importlib.util.find_spec("provisioning.changes") is not None
-
-
-class Lab:
-    """One lab fleet per device, each on its own loopback address: the inventory's
-    management addresses are also its BGP peers, so two nodes may not share one."""
-
-    def __init__(self, root: Path) -> None:
-        state = build_city(example_divisions(), IpamSettings(), villages_per_township=VILLAGES)
-        specs = {s.code: s for s in build_specs(state.state, LAB, new_credentials())}
-        renderer = Renderer(state.state)
-        self.fleets: dict[str, DeviceFleet] = {}
-        for number, code in enumerate(LAB):
-            fleet = DeviceFleet(
-                [specs[code]], root / code, network=LabNetwork(), host=f"127.0.0.{20 + number}"
-            )
-            self.fleets[code] = fleet
-            fleet.start()
-            device = fleet.device(code)
-            tree, _rejected = build_tree(device.dialect, renderer.render(code).text)
-            fleet.call(lambda device=device, tree=tree: device.set_running(tree))
-
-    def endpoint(self, code: str) -> Any:
-        return self.fleets[code].endpoint(code)
-
-    def stop(self) -> None:
-        for fleet in self.fleets.values():
-            fleet.stop()
+_inv, _client, _plan = inv_of, client_as, post_plan
 
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """The lab devices running what the lab accepts of their intended configuration."""
-    lab = Lab(tmp_path_factory.mktemp("provpages"))
-    try:
-        yield lab
-    finally:
-        lab.stop()
+    with lab(tmp_path_factory.mktemp("provpages")) as fleets:
+        yield fleets
 
 
 @pytest.fixture(scope="module")
 def template(fleet: Lab) -> Iterator[Path]:
-    """The seeded city with accounts, lab credentials and management addresses, built once."""
-    root = Path(tempfile.mkdtemp(prefix="egovnet-provpages-"))
-    app = create_app({"database.url": f"sqlite:///{root}/city.db", "secret.key": KEY})
-    egov = app.extensions["egovnet"]
-    inv = egov["inventory"]
-    inv.ensure_schema()
-    egov["monitoring"].ensure_schema()
-    inv.seed(None, VILLAGES)
-    first = fleet.endpoint(LAB[0])
-    inv.credentials.put(
-        "lab",
-        CredentialSet(
-            username=first.username, password=first.password, enable_secret=first.password
-        ),
-    )
-    inv.set_management(
-        {
-            code: ManagementAccess(fleet.endpoint(code).host, fleet.endpoint(code).port, 161, "lab")
-            for code in LAB
-        }
-    )
-    for name, (role, scope) in USERS.items():
-        inv.accounts.add(name, role, PASSWORD, scope=scope)
-    inv.dispose()
-    yield root / "city.db"
-    shutil.rmtree(root, ignore_errors=True)
+    with city_template(fleet) as path:
+        yield path
 
 
 @pytest.fixture
 def city(template: Path, tmp_path: Path, instance_path: Path) -> Iterator[Flask]:
-    shutil.copyfile(template, tmp_path / "city.db")
-    app = create_app({"database.url": f"sqlite:///{tmp_path}/city.db", "secret.key": KEY})
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["egovnet"]["inventory"].dispose()
-
-
-def _inv(app: Flask) -> Any:
-    return app.extensions["egovnet"]["inventory"]
-
-
-def _client(app: Flask, name: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, name).status_code == 302
-    return client
+    with city_app(template, tmp_path) as app:
+        yield app
 
 
 def _text(html: str) -> str:
     """The page's text, tags removed and entities of the config text decoded."""
     plain = re.sub(r"<[^>]+>", "", html)
     return plain.replace("&#34;", '"').replace("&#39;", "'").replace("&gt;", ">")
-
-
-def _plan(client: FlaskClient, lang: str = "en", **form: str) -> Any:
-    return client.post(
-        f"/onboarding/plan?lang={lang}", data={"csrf_token": csrf(client, "/onboarding"), **form}
-    )
 
 
 # -- coverage ---------------------------------------------------------------------------------
