@@ -62,7 +62,7 @@ def test_coverage_page_by_county_and_level_with_history(city: Flask) -> None:
     rows = {r.key: r for r in current(_inv(city), "county")}
     total = rows[TOTAL]
     assert total.nodes_planned > 10
-    found = re.search(r'<tr class="total" id="cov-total">(.*?)</tr>', html, re.S)
+    found = re.search(r'<tr class="total" id="cov-county-total">(.*?)</tr>', html, re.S)
     assert found is not None
     cells = re.findall(r"<td>([^<]*)</td>", found.group(1))
     assert cells[1:4] == [
@@ -70,7 +70,7 @@ def test_coverage_page_by_county_and_level_with_history(city: Flask) -> None:
         str(total.nodes_planned),
         f"{total.nodes_percent:.1f}",
     ]
-    assert 'id="cov-411302"' in html and 'id="cov-township"' in html
+    assert 'id="cov-county-411302"' in html and 'id="cov-level-township"' in html
     assert "vendor/echarts.min.js" in html and "coverage.js" in html
     assert "No coverage has been recorded yet" in html
     zh = client.get("/coverage?lang=zh_CN").get_data(as_text=True)
