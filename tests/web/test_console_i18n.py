@@ -121,6 +121,7 @@ def _pages(console: Flask) -> list[str]:
     ]
     pages += ["/admin/users", "/admin/audit", "/nowhere"]
     pages += ["/coverage", f"/nodes/{INSIDE}/config", "/onboarding", f"/onboarding?node={INSIDE}"]
+    pages += ["/onboarding/wave"]
     rules = {r.rule for r in console.url_map.iter_rules()}
     assert {
         "/",

@@ -299,3 +299,46 @@ def test_plan_json_of_the_page_matches_the_library(city: Flask) -> None:
     assert f"<td>{target['subnet']}</td>" in html and f"<td>{target['vlan']}</td>" in html
     for device in data["devices"]:
         assert f'id="device-{device["node"]}"' in html
+
+
+# -- waves ------------------------------------------------------------------------------------
+def test_wave_dry_run_over_a_county_and_who_may_start_it(city: Flask) -> None:
+    from provisioning.onboarding import wave_nodes
+
+    townships = [n.code for n in wave_nodes(_inv(city), level="township", county="411303")]
+    assert "411303003" in townships and len(townships) > 1
+    # the townships without a lab device refuse connections at once (one address each)
+    _inv(city).set_management(
+        {
+            code: ManagementAccess(f"127.0.0.{100 + n}", 9, 161, "lab")
+            for n, code in enumerate(townships)
+            if code != "411303003"
+        }
+    )
+    client = _client(city, "admin")
+    before = _inv(city).export_yaml()
+    token = csrf(client, "/onboarding/wave")
+    form = {"csrf_token": token, "kind": "SFS", "level": "township", "county": "411303"}
+    answer = client.post("/onboarding/wave/plan?lang=en", data=form)
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    assert _inv(city).export_yaml() == before
+    allocation = re.search(r'id="allocation">(.*?)</table>', page, re.S)
+    assert allocation is not None
+    for code in townships:
+        assert f"<td>{code}-SFS (new department)</td>" in allocation.group(1)
+    assert 'id="device-411303003"' in page
+    unread = page.count("The running configuration could not be read:")
+    assert unread == len(townships) - 1
+    assert 'id="verdict">' in page and "Submit for approval" not in page  # incomplete
+    engineer = _client(city, "eng")  # scoped to 411302
+    token = csrf(engineer, "/onboarding/wave")
+    whole = {"csrf_token": token, "kind": "SFS", "level": "township"}
+    assert engineer.post("/onboarding/wave/plan", data=whole).status_code == 403
+    other = {**whole, "county": "411303"}
+    assert engineer.post("/onboarding/wave/plan", data=other).status_code == 403
+    bad = client.post("/onboarding/wave/plan?lang=en", data={**form, "kind": "NOPE"})
+    assert bad.status_code == 422 and 'id="wizard-error"' in bad.get_data(as_text=True)
+    operator = _client(city, "op")
+    assert operator.get("/onboarding/wave").status_code == 403
+    assert _inv(city).export_yaml() == before

@@ -14,6 +14,8 @@ onboarding wizard.
   the plan and creates a change (:func:`provisioning.changes.create_change`) exactly as
   ``egovnet onboard`` does. The changes module is imported lazily: while it is absent
   the submit button is not shown and ``POST /onboarding/submit`` answers 404.
+* ``/onboarding/wave``: the same for one kind at every node of a level or a county
+  (:func:`provisioning.onboarding.plan_wave`).
 """
 
 from __future__ import annotations
@@ -232,9 +234,19 @@ def _wizard(
             form=AckForm(),
             can_submit=changes_module() is not None,
             change_id=change_id,
+            submit_url=url_for("provisioning.onboarding_submit"),
+            hidden=_hidden(department, node, zones),
         ),
         status,
     )
+
+
+def _hidden(department: str, node: str, zones: list[str]) -> list[tuple[str, str]]:
+    """The submit form's fields: the request the dry run planned."""
+    out = [("department", department), ("node", node)]
+    out += [(f"zone_{z}", "1") for z in ZONE_WORDS if z in zones]
+    out += [("private", z) for z in zones if z not in ZONE_WORDS]
+    return out
 
 
 @bp.get("/onboarding")
@@ -246,7 +258,8 @@ def onboarding() -> Any:
 @dataclass(frozen=True)
 class _Planned:
     plan: Any
-    chosen: tuple[str, str, list[str]]
+    #: the request as the page shows it again
+    chosen: Any
 
 
 def _planned(commit: bool) -> _Planned | Any:
@@ -334,3 +347,134 @@ def onboarding_submit() -> Any:
             meta={"departments": [t.department for t in plan.targets]},
         )
     return _wizard(plan=plan, chosen=chosen, change_id=change_id)
+
+
+# -- waves: one kind at every node of a level or a county ---------------------------------------
+LEVELS = ("township", "village", "county", "city")
+
+
+def _wave_page(
+    status: int = 200,
+    *,
+    error: str | None = None,
+    plan: Any = None,
+    chosen: tuple[str, str, str] = ("", "township", ""),
+    change_id: int | None = None,
+) -> Any:
+    from provisioning.kinds import KINDS
+
+    kind, level, county = chosen
+    hidden = [("kind", kind), ("level", level), ("county", county)]
+    return (
+        render_template(
+            "wave.html",
+            kinds=sorted(KINDS.values(), key=lambda k: k.abbr),
+            levels=LEVELS,
+            kind=kind,
+            level=level,
+            county=county,
+            error=error,
+            plan=plan,
+            form=AckForm(),
+            can_submit=changes_module() is not None,
+            change_id=change_id,
+            submit_url=url_for("provisioning.wave_submit"),
+            hidden=hidden,
+        ),
+        status,
+    )
+
+
+@bp.get("/onboarding/wave")
+@needs("inventory.write")
+def wave() -> Any:
+    return _wave_page()
+
+
+def _wave_planned(commit: bool) -> _Planned | Any:
+    from provisioning.errors import ProvisioningError
+    from provisioning.kinds import OnboardingInputError
+    from provisioning.onboarding import IncompletePlan, PolicyRefused, plan_wave
+
+    if not AckForm().validate_on_submit():
+        abort(400)
+    kind = request.form.get("kind", "").strip()[:64]
+    level = request.form.get("level", "township").strip()
+    county = request.form.get("county", "").strip()[:64]
+    chosen = (kind, level if level in LEVELS else "township", county)
+    if not kind:
+        return _wave_page(422, error=_("Choose a department kind."), chosen=chosen)
+    if county:
+        try:
+            inventory().show(county)
+        except NotFoundError:
+            return _wave_page(
+                422, error=_("There is no node %(code)s.", code=county), chosen=chosen
+            )
+        check_node(county, "inventory.write")
+    else:
+        account = current()
+        if account is None or account.scope is not None:
+            abort(403)  # a scoped engineer's wave stays inside the scope: name the county
+    try:
+        plan = plan_wave(
+            inventory(),
+            kind=kind,
+            level=chosen[1],
+            county=county or None,
+            commit=commit,
+            actor=actor(),
+        )
+    except PolicyRefused as exc:
+        return _wave_page(
+            409, error=_("The policy gate refuses the plan."), plan=exc.plan, chosen=chosen
+        )
+    except IncompletePlan as exc:
+        return _wave_page(
+            409,
+            error=_("A device could not be read: nothing was allocated."),
+            plan=exc.plan,
+            chosen=chosen,
+        )
+    except OnboardingInputError as exc:
+        return _wave_page(
+            422,
+            error=_("Refused, nothing was changed: %(reason)s", reason=str(exc)),
+            chosen=chosen,
+        )
+    except (InventoryError, ProvisioningError) as exc:
+        return _wave_page(422, error=str(exc), chosen=chosen)
+    return _Planned(plan, chosen)
+
+
+@bp.post("/onboarding/wave/plan")
+@needs("inventory.write")
+def wave_plan() -> Any:
+    got = _wave_planned(commit=False)
+    if not isinstance(got, _Planned):
+        return got
+    return _wave_page(plan=got.plan, chosen=got.chosen)
+
+
+@bp.post("/onboarding/wave/submit")
+@needs("inventory.write")
+def wave_submit() -> Any:
+    changes = changes_module()
+    if changes is None:
+        abort(404)
+    create_change = changes.create_change  # before anything is allocated
+    got = _wave_planned(commit=True)
+    if not isinstance(got, _Planned):
+        return got
+    kind, level, county = got.chosen
+    change_id = None
+    if got.plan.committed:
+        change_id = create_change(
+            inventory(),
+            actor=actor(),
+            title=f"onboarding wave {kind} at {county or level}",
+            intended=got.plan.intended,
+            kind="onboarding",
+            meta={"departments": [t.department for t in got.plan.targets]},
+        )
+    return _wave_page(plan=got.plan, chosen=(kind, level, county), change_id=change_id)
