@@ -115,3 +115,27 @@ def test_only_engineers_in_scope_submit(city: Flask) -> None:
     outside = _submit(engineer, department="411303003-CZS", node="411303003")
     assert outside.status_code == 403
     assert inv_of(city).export_yaml() == before
+
+
+def test_a_wave_with_an_unreadable_device_is_not_submitted(city: Flask) -> None:
+    from inventory.service import ManagementAccess
+    from provisioning.onboarding import wave_nodes
+
+    townships = [n.code for n in wave_nodes(inv_of(city), level="township", county="411303")]
+    inv_of(city).set_management(
+        {
+            code: ManagementAccess(f"127.0.0.{100 + n}", 9, 161, "lab")
+            for n, code in enumerate(townships)
+            if code != "411303003"
+        }
+    )
+    client = client_as(city, "admin")
+    before = inv_of(city).export_yaml()
+    token = csrf(client, "/onboarding/wave")
+    answer = client.post(
+        "/onboarding/wave/submit?lang=en",
+        data={"csrf_token": token, "kind": "SFS", "level": "township", "county": "411303"},
+    )
+    assert answer.status_code == 409
+    assert "A device could not be read: nothing was allocated." in answer.get_data(as_text=True)
+    assert inv_of(city).export_yaml() == before
