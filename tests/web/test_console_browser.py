@@ -1,5 +1,6 @@
 """The console in Debian's Chromium (Playwright): log in, lockout, the tree, a node's link-health
-chart with points from a real influxd, acknowledging an alarm, switching language.
+chart with points from a real influxd, acknowledging an alarm, switching language, the coverage
+history chart.
 
 One module-scoped server (waitress, as ``egovnet serve`` and the demo run it) and one browser.
 Screenshots go to ``tests/artifacts/`` (git-ignored). No request may leave the server.
@@ -187,3 +188,20 @@ def test_acknowledge_a_finding(page: Any, live: tuple[Flask, str]) -> None:
     page.click(f"#finding-{number} td a")  # the detail page shows the history
     assert page.locator("#finding-state").inner_text() == "已确认"
     assert "finding.ack" in page.locator("#history").inner_text()
+
+
+def test_coverage_history_chart(page: Any, live: tuple[Flask, str]) -> None:
+    from datetime import date
+
+    from provisioning.coverage import snapshot
+
+    app, _base = live
+    inventory = app.extensions["egovnet"]["inventory"]
+    snapshot(inventory, date(2026, 11, 30))
+    snapshot(inventory, date(2026, 12, 1))
+    _login(page, "op", PASSWORD)
+    page.click("header nav a[href='/coverage']")
+    assert page.locator("h1").inner_text() == "覆盖情况：规划与已接入"
+    page.wait_for_selector("#coverage-chart[data-points='2']", timeout=15_000)
+    assert page.locator("#coverage-chart canvas").count() >= 1
+    assert page.locator("#cov-county-total td").count() == 7

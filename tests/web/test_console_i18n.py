@@ -123,6 +123,8 @@ def _pages(console: Flask) -> list[str]:
     finding, campaign = sample_finding(console), sample_campaign(console)
     pages += ["/findings", f"/findings/{finding}", "/findings?state=open&severity=high"]
     pages += ["/campaigns", "/campaigns/new", f"/campaigns/{campaign}", "/policy"]
+    pages += ["/coverage", f"/nodes/{INSIDE}/config", "/onboarding", f"/onboarding?node={INSIDE}"]
+    pages += ["/onboarding/wave"]
     rules = {r.rule for r in console.url_map.iter_rules()}
     assert {
         "/",

@@ -1,4 +1,4 @@
-"""The console's page blueprints: auth, dashboard, inventory, monitoring, admin, security."""
+"""The console's page blueprints: auth, dashboard, inventory, monitoring, admin, security, provisioning."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from typing import Any
 from flask import Flask, render_template
 from flask_babel import gettext as _
 
-from . import admin, auth, dashboard, inventory, monitoring
+from . import admin, auth, dashboard, inventory, monitoring, provisioning
 from . import security as security_pages
 
 
 def register(app: Flask) -> None:
-    for module in (auth, dashboard, inventory, monitoring, admin, security_pages):
+    for module in (auth, dashboard, inventory, monitoring, admin, security_pages, provisioning):
         app.register_blueprint(module.bp)
 
     @app.context_processor
