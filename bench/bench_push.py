@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -41,9 +40,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TICK = os.sysconf("SC_CLK_TCK")
 CSV = ROOT.parent / "shared" / "data" / "nanyang-divisions.csv"
-#: NAPALM's ios driver copies the candidate over SCP and needs the archive for its revert
-#: timer (the IOS templates do not render them yet).
-IOS_PUSH = "ip scp server enable\narchive\n path flash:archive\n maximum 10"
 NETMIKO = {"huawei_vrp5": "huawei", "h3c_comware7": "hp_comware", "cisco_ios": "cisco_ios"}
 
 LAB = r"""
@@ -224,18 +220,12 @@ def main() -> None:
         d.node: [c for c in d.commands if not (d.platform == "cisco_ios" and c.strip() == "exit")]
         for d in info.devices
     }
-    running = {
-        c: (
-            re.sub(r"^(hostname .*)$", r"\1\n" + IOS_PUSH, t, count=1, flags=re.M)
-            if "\nhostname " in t
-            else t
-        )
-        for c, t in before.items()
-    }
+    # the lab's devices run the rendered configurations as they are (the IOS template
+    # renders what NAPALM's ios driver needs: ip scp server enable, archive)
     spec = workdir / "lab.json"
     spec.write_text(
         json.dumps(
-            {"url": inv.settings.database_url, "key": str(workdir / "key"), "running": running}
+            {"url": inv.settings.database_url, "key": str(workdir / "key"), "running": before}
         )
     )
     started = time.perf_counter()

@@ -43,6 +43,9 @@ class RenderSettings:
     #: Access ports per department switch in the department VLAN (ports 2..n+1).
     access_ports: int = 4
     ospf_area: str = "0.0.0.0"  # noqa: S104 - an OSPF area id, not a bind address
+    #: IOS ``archive`` path (NAPALM's ios driver needs the archive for configure replace,
+    #: revert timers and rollback); ``bootflash:archive`` on platforms without ``flash:``.
+    ios_archive_path: str = "flash:archive"
 
     @classmethod
     def from_ipam(cls, ipam: IpamSettings, **overrides: object) -> RenderSettings:

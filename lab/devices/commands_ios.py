@@ -95,9 +95,13 @@ def _show_archive(sh: Shell, m: Match) -> Reply:
     archive = sh.device.running.child("archive")
     if archive is None:
         return Reply("Archive feature not enabled\n")
+    path = next(
+        (c.text.split(" ", 1)[1] for c in archive.children if c.text.startswith("path ")),
+        "flash:archive",
+    )
     return Reply(
         "The maximum archive configurations allowed is 10.\n"
-        "The next archive file will be named flash:/archive-1\n"
+        f"The next archive file will be named {path}-1\n"
         " Archive #  Name\n   1\n   2\n   3\n"
     )
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import os
 import pickle
-import re
 import signal
 import subprocess
 import sys
@@ -69,9 +68,6 @@ CLOCK = 10.0
 ADMIN = Actor("local:test", "admin")
 ENG1, ENG2 = Actor("eng1", "engineer"), Actor("eng2", "engineer")
 PASSWORD = "Eng1neer-pass-word"
-#: NAPALM's ios driver copies the candidate over SCP and needs the archive for its revert
-#: timer; the IOS templates do not render them yet, so the lab's IOS devices get them here.
-IOS_PUSH = "ip scp server enable\narchive\n path flash:archive\n maximum 10"
 FAST = PushSettings(width=4, revert_in=120, poll=0.5, grace=20)
 
 
@@ -89,10 +85,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeviceFleet]:
     lab.initial = {}  # type: ignore[attr-defined]
     for code in LAB:
         device = lab.device(code)
-        text = renderer.render(code).text
-        if device.spec.platform == "cisco_ios":  # what NAPALM's ios driver needs to push
-            text = re.sub(r"^(hostname .*)$", r"\1\n" + IOS_PUSH, text, count=1, flags=re.M)
-        tree, _rejected = build_tree(device.dialect, text)
+        # the rendered configuration only: the IOS template carries what NAPALM's ios
+        # driver needs (ip scp server enable, archive)
+        tree, _rejected = build_tree(device.dialect, renderer.render(code).text)
         lab.initial[code] = tree  # type: ignore[attr-defined]
     yield lab
     lab.stop()
@@ -328,6 +323,40 @@ def test_four_eyes_and_scope_then_push_confirms_and_rollback_restores(
         ("committed", "confirming"),
         ("confirming", "confirmed"),
     ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_ios_device_set_up_from_our_template_alone_takes_a_push(
+    city: Any, lab: DeviceFleet
+) -> None:
+    """The lab's IOS device runs nothing but our rendered lines (the fixture adds none):
+    the template's ``archive`` and ``ip scp server enable`` are what NAPALM's ios driver
+    needs for its SCP copy, revert timer and rollback, so the push commits and confirms."""
+    code = "411303002"
+    assert lab.device(code).spec.platform == "cisco_ios"
+    initial = _running(lab, code)
+    rendered = _rendered(city)[code]
+    for block in ("archive\n path flash:archive\n write-memory\n", "ip scp server enable\n"):
+        assert block in rendered and block in initial + "\n", block
+    change_id, before = _onboarding_change(city, department=f"{code}-WSY", at=code, zones="public")
+    (device,) = get_change(city, change_id).devices
+    assert device.node == code and device.commands
+    _approved(city, change_id)
+    lab.device(code).commands.clear()
+    result = push_change(city, change_id, actor=ENG1, settings=FAST, opener=_opener(lab))
+    assert result.state == ch.CONFIRMED, result
+    assert [(d.node, d.state) for d in result.devices] == [(code, "confirmed")], result
+    sent = [r.line.strip() for r in lab.device(code).commands]
+    # NAPALM's merge path: the candidate over SCP, the archive's revert timer, the confirm
+    assert "configure terminal revert timer 2" in sent and "configure confirm" in sent, sent
+    assert any(line.startswith("copy ") and "running-config" in line for line in sent), sent
+    now = _running(lab, code)
+    assert missing("cisco_ios", now, device.commands) == ()
+    intended = get_change(city, change_id).device(code).intended
+    assert (
+        remediate("cisco_ios", now, intended).commands
+        == remediate("cisco_ios", initial, before[code]).commands
+    )
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)

@@ -248,6 +248,9 @@ def test_golden_cisco_ios(example_state: dict[str, Any]) -> None:
         "\nbanner login ^C\nAuthorized access only: Nanyang e-government extranet\n^C\n",
         "\nno ip http server\n",
         "\nntp server 10.111.255.12\n",
+        # what NAPALM's ios driver needs (configure replace/revert timer, SCP), as IOS prints it
+        f"{REDACTED}\n!\narchive\n path flash:archive\n write-memory\n!\n",
+        "\nip ssh version 2\nip scp server enable\n",
     ):
         assert snippet in text, snippet
     # IOS never prints SNMPv3 users: they are pushed, not compared

@@ -49,7 +49,7 @@ def ios_initial_config(device: LabDevice) -> str:
         "ip cef",
         f"username {spec.username} privilege 15 secret 5 $1$lab${spec.password.encode().hex()}",
         "archive",
-        " path flash:/archive",
+        " path flash:archive",
         " write-memory",
         "ip ssh version 2",
         "ip scp server enable",
