@@ -9,7 +9,14 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from console_support import INSIDE, USERS, login, sample_campaign, sample_finding
+from console_support import (
+    INSIDE,
+    USERS,
+    login,
+    sample_campaign,
+    sample_change,
+    sample_finding,
+)
 from flask import Flask
 
 import web
@@ -123,6 +130,8 @@ def _pages(console: Flask) -> list[str]:
     finding, campaign = sample_finding(console), sample_campaign(console)
     pages += ["/findings", f"/findings/{finding}", "/findings?state=open&severity=high"]
     pages += ["/campaigns", "/campaigns/new", f"/campaigns/{campaign}", "/policy"]
+    change = sample_change(console)
+    pages += ["/changes", "/changes?state=draft", f"/changes/{change}"]
     rules = {r.rule for r in console.url_map.iter_rules()}
     assert {
         "/",
