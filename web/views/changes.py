@@ -106,6 +106,8 @@ def _subtree_nodes(codes: list[str]) -> bool:
 
 def load(change_id: int) -> ch.ChangeInfo:
     """The change, 404 when absent, 403 when no device lies in the account's subtree."""
+    if not 0 < change_id < 2**63:  # no database integer is that large
+        abort(404)
     try:
         info = ch.get_change(inventory(), change_id)
     except ch.UnknownChangeError:
