@@ -286,9 +286,13 @@ def register_api(app: Flask) -> None:
     from .api_security import blp as security_blp
 
     api.register_blueprint(security_blp)
+    from .api_changes import blp as changes_blp
+
+    api.register_blueprint(changes_blp)
     csrf = app.extensions["csrf"]
     csrf.exempt(blp)
     csrf.exempt(security_blp)
+    csrf.exempt(changes_blp)
     # the OpenAPI document is public (it holds no data); smorest adds its view itself
     public = app.extensions["egovnet.public"]
     public.update(e for e in app.view_functions if e.startswith("api-docs."))

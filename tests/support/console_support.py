@@ -130,3 +130,21 @@ def sample_campaign(app: Flask, name: str = "telnet-411302") -> int:
             name, "probe.telnet", f"node:{INSIDE}", None, Actor("sec", "security")
         )
         return int(made.id)
+
+
+def sample_change(app: Flask, node: str = INSIDE, title: str = "sample change") -> int:
+    """Create (not check) a one-device change at ``node`` as ``eng``, against a given running
+    configuration (no SSH); returns its id."""
+    from inventory.audit import Actor
+    from provisioning.changes import create_change
+
+    inventory = app.extensions["egovnet"]["inventory"]
+    running = "sysname sample\n#\n"
+    intended = running + "interface Vlanif101\n description sample department\n#\n"
+    return create_change(
+        inventory,
+        actor=Actor("eng", "engineer"),
+        title=title,
+        intended={node: intended},
+        running={node: running},
+    )

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from console_support import INSIDE, USERS, login, sample_campaign, sample_finding
+from console_support import (
+    INSIDE,
+    USERS,
+    login,
+    sample_campaign,
+    sample_change,
+    sample_finding,
+)
 from flask import Flask
 
 import web
@@ -125,6 +132,8 @@ def _pages(console: Flask) -> list[str]:
     pages += ["/campaigns", "/campaigns/new", f"/campaigns/{campaign}", "/policy"]
     pages += ["/coverage", f"/nodes/{INSIDE}/config", "/onboarding", f"/onboarding?node={INSIDE}"]
     pages += ["/onboarding/wave"]
+    change = sample_change(console)
+    pages += ["/changes", "/changes?state=draft", f"/changes/{change}"]
     rules = {r.rule for r in console.url_map.iter_rules()}
     assert {
         "/",

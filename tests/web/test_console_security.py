@@ -22,6 +22,7 @@ from console_support import (
     csrf,
     login,
     sample_campaign,
+    sample_change,
     sample_finding,
 )
 from flask import Flask
@@ -41,6 +42,7 @@ def _routes(app: Flask, node: str) -> list[tuple[str, str, str]]:
         "action": "disable",
         "finding_id": str(sample_finding(app, node)),
         "campaign_id": str(sample_campaign(app)),
+        "change_id": str(sample_change(app)),
     }
     out = []
     for rule in app.url_map.iter_rules():

@@ -14,6 +14,9 @@ from . import security as security_pages
 def register(app: Flask) -> None:
     for module in (auth, dashboard, inventory, monitoring, admin, security_pages, provisioning):
         app.register_blueprint(module.bp)
+    from . import changes as change_pages
+
+    app.register_blueprint(change_pages.bp)
 
     @app.context_processor
     def chrome() -> dict[str, Any]:
