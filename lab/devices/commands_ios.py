@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from lab.devices.config_tree import ConfigNode, diff_trees, missing_lines
+from lab.devices.config_tree import ConfigNode, diff_trees, fold_banners, missing_lines
 from lab.devices.dialects import ios_show
 from lab.devices.dialects.common import interface_names
 from lab.devices.dialects.ios_routes import lookup, show_ip_route
@@ -185,7 +185,7 @@ def _merge(sh: Shell, text: str) -> str:
     before = device.running.clone()
     out = []
     path: tuple[str, ...] = ()
-    for raw in text.replace("\r", "").split("\n"):
+    for raw in fold_banners(text.replace("\r", "").split("\n")):
         line = raw.strip()
         if not line or line.startswith("!") or line == "end":
             if line == "end":

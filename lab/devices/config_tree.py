@@ -36,6 +36,9 @@ class TreeStyle:
     #: Order among top-level lines of the same rank (``interface`` lines by type and
     #: number); None: typed order.
     order_key: Callable[[str], tuple[object, ...]] | None = None
+    #: Nested blocks closed by a line of their own (IOS ``address-family`` ... ``exit-address-family``):
+    #: (prefix of the block's line, the closing line printed after its children).
+    closers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -127,6 +130,37 @@ def insert_child(parent: ConfigNode, node: ConfigNode, style: TreeStyle) -> None
     parent.children.insert(position, node)
 
 
+def banner_delimiter(line: str) -> str | None:
+    """The delimiter of a ``banner motd ^C`` line whose text follows on the next lines
+    (up to a line that is the delimiter alone); None for any other line."""
+    words = line.split()
+    if len(words) == 3 and words[0] == "banner" and words[2] in ("^C", "#", "%", "@"):
+        return words[2]
+    return None
+
+
+def fold_banners(lines: list[str]) -> list[str]:
+    """Join each multi-line banner (opening line, text, delimiter) into one line."""
+    out: list[str] = []
+    body: list[str] | None = None
+    delimiter = ""
+    for line in lines:
+        if body is not None:
+            body.append(line.rstrip())
+            if line.strip() == delimiter:
+                out.append("\n".join(body))
+                body = None
+            continue
+        found = banner_delimiter(line)
+        if found is not None:
+            body, delimiter = [line.strip()], found
+            continue
+        out.append(line)
+    if body is not None:
+        out.append("\n".join(body))
+    return out
+
+
 def parse_config(text: str, style: TreeStyle) -> ConfigNode:
     """Parse device configuration text into a tree.
 
@@ -140,7 +174,7 @@ def parse_config(text: str, style: TreeStyle) -> ConfigNode:
     """
     root = ConfigNode("")
     stack: list[tuple[int, ConfigNode]] = []
-    for raw in text.replace("\r", "").split("\n"):
+    for raw in fold_banners(text.replace("\r", "").split("\n")):
         stripped = raw.strip()
         if not stripped:
             continue
@@ -159,6 +193,17 @@ def parse_config(text: str, style: TreeStyle) -> ConfigNode:
     return root
 
 
+def _nested(node: ConfigNode, style: TreeStyle, depth: int) -> list[str]:
+    lines: list[str] = []
+    for child in node.children:
+        lines.append(" " * depth + child.text)
+        lines.extend(_nested(child, style, depth + 1))
+        closer = next((c for p, c in style.closers if child.text.startswith(p)), None)
+        if closer is not None:
+            lines.append(" " * depth + closer)
+    return lines
+
+
 def render_config(root: ConfigNode, style: TreeStyle) -> list[str]:
     """Render the tree as the device prints it (without header/footer)."""
     out: list[str] = []
@@ -173,7 +218,7 @@ def render_config(root: ConfigNode, style: TreeStyle) -> list[str]:
             out.append(style.separator)
         lead = " " if any(node.text.startswith(p) for p in style.indented_globals) else ""
         out.append(lead + node.text)
-        out.extend(" " * (depth + 1) + child.text for depth, child in node.walk())
+        out.extend(_nested(node, style, 1))
         previous_word = word
         previous_section = is_section
     if out:

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lab.devices.config_tree import ConfigNode, insert_child, insert_top, parse_config
+from lab.devices.config_tree import (
+    ConfigNode,
+    insert_child,
+    insert_top,
+    parse_config,
+)
 from lab.devices.dialects.base import Dialect
 from lab.devices.grammar import Failure, Match, Rule
 from lab.devices.semantics import Rejection, check_line
@@ -109,9 +114,30 @@ def _negate(
     return changed
 
 
+def _multiline(dialect: Dialect, root: ConfigNode, path: tuple[str, ...], line: str) -> EditResult:
+    """A folded multi-line banner: a global line that keeps its text as typed."""
+    head = line.split("\n", 1)[0].strip()
+    found = dialect.grammar.match("top", head)
+    if not isinstance(found, Match):
+        return EditResult(False, path, found)
+    if root.child(line) is not None:
+        return EditResult(True, ())
+    key = _key(head, found.rule.key)
+    root.children[:] = [
+        c for c in root.children if _key(c.text.split("\n", 1)[0], found.rule.key) != key
+    ]
+    _place(dialect, root, root, ConfigNode(line))
+    return EditResult(True, (), changed=True)
+
+
 def apply_line(dialect: Dialect, root: ConfigNode, path: tuple[str, ...], line: str) -> EditResult:
     """Apply one configuration line typed in the view ``path``."""
     line = line.strip()
+    if any(line == closer for _prefix, closer in dialect.style.closers):
+        # a block's closing line (IOS ``exit-address-family``): back to the enclosing view
+        return EditResult(True, path[:-1] if path else path, changed=False)
+    if "\n" in line:
+        return _multiline(dialect, root, path, line)
     negation = dialect.negation.strip()
     words = line.split()
     negated = len(words) > 1 and words[0].lower() == negation

@@ -14,7 +14,7 @@ from lab.devices import commands as _commands  # noqa: F401  (registers handlers
 from lab.devices import commands_comware as _commands_comware  # noqa: F401
 from lab.devices import commands_huawei as _commands_huawei  # noqa: F401
 from lab.devices import commands_ios as _commands_ios  # noqa: F401
-from lab.devices.config_tree import ConfigNode
+from lab.devices.config_tree import ConfigNode, banner_delimiter
 from lab.devices.device import CommandRecord, LabDevice
 from lab.devices.dialects.base import PromptState
 from lab.devices.editor import apply_line
@@ -168,6 +168,11 @@ class Shell:
         """Apply a configuration line in the current view."""
         if line in self.device.faults.reject_lines:
             return Reply(self.error(line, Failure("unrecognized", 0)))
+        delimiter = banner_delimiter(line) if self.dialect.name == "cisco_ios" else None
+        if delimiter is not None and isinstance(
+            self.dialect.grammar.match("top", line.strip()), Match
+        ):
+            return self._banner([line.strip()], delimiter)
         tree = self.working_tree()
         staged = self.dialect.two_stage and not self.immediate
         before = None if staged else tree.clone()
@@ -185,6 +190,21 @@ class Shell:
         elif before is not None and result.changed:
             self.device.changed(before, self.user)
         return Reply()
+
+    def _banner(self, body: list[str], delimiter: str) -> Reply:
+        """IOS's banner text mode: every line up to the delimiter alone is the text."""
+
+        def more(line: str) -> Reply:
+            body.append(line.rstrip())
+            if line.strip() != delimiter:
+                return Reply(question=more, no_prompt=True)
+            return self.configure("\n".join(body), Failure("unrecognized", 0))
+
+        return Reply(
+            f"Enter TEXT message.  End with the character '{delimiter[0]}'.\n",
+            question=more,
+            no_prompt=True,
+        )
 
     def handle(self, line: str) -> Reply:
         """One line from the client: a question's answer or a command."""

@@ -326,8 +326,9 @@ def test_four_eyes_and_scope_then_push_confirms_and_rollback_restores(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("zones", ["public", "ZW-JY"])
 def test_an_ios_device_set_up_from_our_template_alone_takes_a_push(
-    city: Any, lab: DeviceFleet
+    city: Any, lab: DeviceFleet, zones: str
 ) -> None:
     """The lab's IOS device runs nothing but our rendered lines (the fixture adds none):
     the template's ``archive`` and ``ip scp server enable`` are what NAPALM's ios driver
@@ -338,14 +339,23 @@ def test_an_ios_device_set_up_from_our_template_alone_takes_a_push(
     rendered = _rendered(city)[code]
     for block in ("archive\n path flash:archive\n write-memory\n", "ip scp server enable\n"):
         assert block in rendered and block in initial + "\n", block
-    change_id, before = _onboarding_change(city, department=f"{code}-WSY", at=code, zones="public")
-    (device,) = get_change(city, change_id).devices
-    assert device.node == code and device.commands
+    if zones != "public":
+        with transaction(city.sessions) as session:
+            session.add(Zone(code=zones, name="教育业务专网", kind="private", system="教育"))
+    change_id, before = _onboarding_change(city, department=f"{code}-WSY", at=code, zones=zones)
+    devices = get_change(city, change_id).devices
+    (device,) = [d for d in devices if d.node == code]
+    assert device.commands
+    if zones != "public":
+        # a business VPN zone: a new VRF and its BGP address-family, closed as IOS closes it
+        assert any("exit-address-family" in c for c in device.commands), device.commands
     _approved(city, change_id)
     lab.device(code).commands.clear()
     result = push_change(city, change_id, actor=ENG1, settings=FAST, opener=_opener(lab))
     assert result.state == ch.CONFIRMED, result
-    assert [(d.node, d.state) for d in result.devices] == [(code, "confirmed")], result
+    assert {(d.node, d.state) for d in result.devices} == {
+        (d.node, "confirmed") for d in devices
+    }, result
     sent = [r.line.strip() for r in lab.device(code).commands]
     # NAPALM's merge path: the candidate over SCP, the archive's revert timer, the confirm
     assert "configure terminal revert timer 2" in sent and "configure confirm" in sent, sent

@@ -94,6 +94,9 @@ TOP = (
     R("multilink bundle-name authenticated"),
     R("ip nat inside source <text>"),
     R("ip nat pool <text>"),
+    R("mpls label protocol {ldp|tdp|both}", key=3),
+    R("mpls ldp router-id <if> [force]", key=3),
+    R("mpls ldp <text>"),
 )
 INTERFACE = (
     R("description <text>", key=1),
@@ -126,6 +129,8 @@ INTERFACE = (
     R("bandwidth <int>", key=1),
     R("ipv6 <text>"),
     R("keepalive <int>", key=1),
+    R("mpls ip", key=2),
+    R("zone-member security <word>", key=2),
 )
 LINE = (
     R("exec-timeout <int> [<int>]", key=1),
@@ -290,6 +295,14 @@ def _prompt(state: PromptState) -> str:
     return f"{state.hostname}({context})#"
 
 
+def _canonical(line: str) -> str:
+    """IOS pads ``deny`` to the width of ``permit`` in access lists (``deny   any log``)."""
+    head, _, rest = line.partition(" ")
+    if head == "deny" and rest:
+        return f"deny   {rest}"
+    return line
+
+
 IOS = Dialect(
     name="cisco_ios",
     style=TreeStyle(
@@ -310,6 +323,7 @@ IOS = Dialect(
             "ip cef",
             "ipv6",
             "multilink",
+            "mpls",
             "username",
             "archive",
             "file prompt",
@@ -335,6 +349,7 @@ IOS = Dialect(
             "ntp",
         ),
         separate_leaf_groups=False,
+        closers=(("address-family", "exit-address-family"),),
     ),
     grammar=Grammar(CONTEXTS, NAMES),
     commands={"user": USER, "enable": ENABLE, "config": CONFIG},
@@ -375,4 +390,5 @@ IOS = Dialect(
         "config_banner": "Enter configuration commands, one per line.  End with CNTL/Z.",
     },
     semantics=IOS_RULES,
+    canonical=_canonical,
 )
