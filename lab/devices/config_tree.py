@@ -183,6 +183,8 @@ def parse_config(text: str, style: TreeStyle) -> ConfigNode:
             continue
         if any(stripped.startswith(prefix) for prefix in style.ignored_prefixes):
             continue
+        if any(stripped == closer for _prefix, closer in style.closers):
+            continue  # a block's closing line: the printer writes it after the block again
         indent = len(raw) - len(raw.lstrip(" "))
         while stack and stack[-1][0] >= indent:
             stack.pop()
